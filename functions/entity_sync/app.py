@@ -1,0 +1,28 @@
+"""Reads sync jobs from SQS and runs them; only failed jobs go back to the queue."""
+
+import os
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from procore_sync.observability import logger, tracer
+from procore_sync.services import get_services
+from procore_sync.sync.jobs import SyncJob
+from procore_sync.sync.runner import run_job
+
+processor = BatchProcessor(event_type=EventType.SQS)
+MAX_RECEIVES = int(os.environ.get("SYNC_MAX_RECEIVES", "5"))
+
+
+def record_handler(record: SQSRecord) -> str:
+    job = SyncJob.model_validate_json(record.body)
+    final = int(record.attributes.approximate_receive_count) >= MAX_RECEIVES
+    return run_job(get_services(), job, final_attempt=final)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event, context) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                    context=context)

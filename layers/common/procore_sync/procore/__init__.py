@@ -1,0 +1,1 @@
+"""Talking to Procore: OAuth (through authlib) and the REST API."""

@@ -1,0 +1,197 @@
+"""Procore's REST API: authenticated GETs, the company header, pagination and rate limits."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+from .errors import (
+    AppNotInstalledError,
+    ProcoreError,
+    ProcoreForbiddenError,
+    ProcoreNotFoundError,
+    ProcoreRateLimitedError,
+    ProcoreServerError,
+    ProcoreUnauthorizedError,
+    ProcoreUnavailableError,
+)
+
+APP_NOT_INSTALLED = "app is not connected to this company"
+
+
+class AccessTokens:
+    """What the client needs from the token lifecycle: a current token, and a new one after a 401."""
+
+    def current(self) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def after_rejection(self, rejected: str) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class ProcoreClient:
+    """GET requests to Procore on behalf of one connection.
+
+    A 401 triggers one token refresh and one retry; a 429 or 503 is waited out in-process when
+    the wait is short (`max_wait_seconds`), otherwise raised so the job can be delayed.
+    """
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        tokens: AccessTokens,
+        session: requests.Session | None = None,
+        timeout: float = 20.0,
+        max_wait_seconds: float = 15.0,
+        max_attempts: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._api_url = api_url.rstrip("/")
+        self._tokens = tokens
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self._max_wait = max_wait_seconds
+        self._max_attempts = max_attempts
+        self._sleep = sleep
+        self.calls = 0
+
+    def get(self, path: str, *, company_id: int | None = None, params: dict[str, Any] | None = None) -> Any:
+        response = self._request(self._url(path), company_id=company_id, params=params)
+        return json.loads(response.text, parse_float=Decimal)
+
+    def pages(
+        self,
+        path: str,
+        *,
+        company_id: int | None = None,
+        params: dict[str, Any] | None = None,
+        per_page: int = 100,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield each page of a list endpoint, following `Link: rel="next"` to the last page."""
+        url: str | None = self._url(path)
+        query: dict[str, Any] | None = {**(params or {}), "per_page": per_page, "page": 1}
+        while url:
+            response = self._request(url, company_id=company_id, params=query)
+            body = json.loads(response.text, parse_float=Decimal)
+            if not isinstance(body, list):
+                raise ProcoreError("expected a list", status=response.status_code)
+            yield body
+            url = response.links.get("next", {}).get("url")
+            if url:
+                url = urljoin(self._api_url + "/", url)
+            query = None  # the next link carries every parameter
+
+    def _url(self, path: str) -> str:
+        return f"{self._api_url}/{path.lstrip('/')}"
+
+    def _request(self, url: str, *, company_id: int | None, params: dict[str, Any] | None) -> requests.Response:
+        token = self._tokens.current()
+        refreshed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            if company_id is not None:
+                headers["Procore-Company-Id"] = str(company_id)
+            self.calls += 1
+            try:
+                response = self._session.get(url, headers=headers, params=params, timeout=self._timeout)
+            except requests.Timeout:
+                error: ProcoreError = ProcoreUnavailableError("Procore did not answer in time")
+            except requests.ConnectionError:
+                error = ProcoreUnavailableError("connection to Procore failed")
+            else:
+                if response.status_code < 400:
+                    self._pace(response)
+                    return response
+                if response.status_code == 401 and not refreshed:
+                    token = self._tokens.after_rejection(token)
+                    refreshed = True
+                    attempt -= 1
+                    continue
+                error = _error_from(response)
+            if not error.retryable or attempt >= self._max_attempts:
+                raise error
+            wait = _backoff(error.retry_after, attempt)
+            if wait > self._max_wait:
+                raise error
+            self._sleep(wait)
+
+    def _pace(self, response: requests.Response) -> None:
+        """Wait for the window to reset when it is spent, instead of earning a 429."""
+        remaining = response.headers.get("X-Rate-Limit-Remaining")
+        reset = response.headers.get("X-Rate-Limit-Reset")
+        if remaining is None or reset is None:
+            return
+        try:
+            if int(remaining) > 0:
+                return
+            wait = float(reset) - time.time()
+        except ValueError:
+            return
+        if 0 < wait <= self._max_wait:
+            self._sleep(wait + random.uniform(0, 0.25))  # noqa: S311 - jitter, not security
+
+
+def _backoff(retry_after: float | None, attempt: int) -> float:
+    base = retry_after if retry_after is not None else min(2.0 ** attempt, 30.0)
+    return base + random.uniform(0, min(1.0, base / 4 + 0.1))  # noqa: S311 - jitter, not security
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is not None:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            return None
+    reset = response.headers.get("X-Rate-Limit-Reset")
+    if reset is not None:
+        try:
+            return max(0.0, float(reset) - time.time())
+        except ValueError:
+            return None
+    return None
+
+
+def _message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:300] or response.reason
+    if isinstance(body, dict):
+        errors = body.get("errors")
+        if isinstance(errors, list) and errors:
+            return str(errors[0])
+        if isinstance(errors, dict | str):
+            return str(errors)
+        for key in ("error_description", "message", "error"):
+            if body.get(key):
+                return str(body[key])
+    return str(body)[:300]
+
+
+def _error_from(response: requests.Response) -> ProcoreError:
+    status = response.status_code
+    message = _message(response)
+    if status == 401:
+        return ProcoreUnauthorizedError(message, status=status)
+    if status == 403:
+        if APP_NOT_INSTALLED in message.lower():
+            return AppNotInstalledError(message, status=status)
+        return ProcoreForbiddenError(message, status=status)
+    if status == 404:
+        return ProcoreNotFoundError(message, status=status)
+    if status == 429:
+        return ProcoreRateLimitedError(message, status=status, retry_after=_retry_after(response))
+    if status >= 500:
+        return ProcoreServerError(message, status=status, retry_after=_retry_after(response))
+    return ProcoreError(message, status=status)

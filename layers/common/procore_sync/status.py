@@ -1,0 +1,89 @@
+"""What a user sees about their Procore connection. Never refreshes a token, never shows one."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .storage.connections import NOT_CONNECTED
+from .storage.sync_state import FAILED, FINISHED
+
+if TYPE_CHECKING:
+    from .services import Services
+
+ENTITIES = ("projects", "bid_packages", "bids", "vendors")
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; JSON wants int."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, bool | int | float):
+        return int(value) if value == int(value) else float(value)
+    return value
+
+
+def summarize_run(latest: dict[str, Any] | None) -> dict[str, Any] | None:
+    """One run, per company: its state, counts per entity, API calls and errors."""
+    if latest is None:
+        return None
+    run, jobs = latest["run"], latest["jobs"]
+    companies: dict[str, dict[str, Any]] = {}
+    for job in jobs:
+        company = companies.setdefault(str(job.get("company_id")), {
+            "state": "succeeded", "counts": {e: {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+                                             for e in ENTITIES},
+            "api_calls": 0, "errors": [], "finished_at": None,
+        })
+        for entity, counts in (job.get("counts") or {}).items():
+            target = company["counts"].setdefault(entity, {})
+            for key, value in counts.items():
+                target[key] = target.get(key, 0) + int(value)
+        company["api_calls"] += int(job.get("api_calls") or 0)
+        state = job.get("state")
+        if job.get("error") and state in FINISHED:
+            company["errors"].append({"job_id": job.get("job_id"), "error": job.get("error")})
+        if state not in FINISHED:
+            company["state"] = "running"
+        elif state == FAILED and company["state"] != "running":
+            company["state"] = "failed"
+        elif state == "skipped" and company["state"] == "succeeded":
+            company["state"] = "skipped"
+        finished = job.get("finished_at")
+        if finished and (company["finished_at"] is None or finished > company["finished_at"]):
+            company["finished_at"] = finished
+    states = {c["state"] for c in companies.values()}
+    overall = "running" if "running" in states else ("failed" if "failed" in states else "succeeded")
+    finished_at = max((c["finished_at"] for c in companies.values() if c["finished_at"]), default=None)
+    return _plain({
+        "run_id": run["run_id"], "trigger": run.get("trigger"), "state": overall,
+        "started_at": run.get("started_at"), "finished_at": None if overall == "running" else finished_at,
+        "companies": companies,
+    })
+
+
+def connection_status(services: Services, user_id: str) -> dict[str, Any]:
+    connection = services.connections.get(user_id)
+    if connection is None:
+        return {"status": NOT_CONNECTED, "reason": "never_connected", "procore_user": None,
+                "connected_at": None, "companies": [], "last_sync": None}
+    last_sync = summarize_run(services.sync_state.latest_run(user_id))
+    companies = []
+    for company_id, company in sorted((connection.get("companies") or {}).items()):
+        run_part = (last_sync or {}).get("companies", {}).get(company_id)
+        companies.append({
+            "id": company_id, "name": company.get("name"), "selected": bool(company.get("selected", True)),
+            "app_installed": bool(company.get("app_installed", True)),
+            "hint": None if company.get("app_installed", True) else
+            "A Procore Company Admin must install the app in this company (Company Admin > App Management).",
+            "last_sync": run_part,
+        })
+    return _plain({
+        "status": connection.get("status"),
+        "reason": connection.get("reason"),
+        "procore_user": connection.get("procore_user"),
+        "connected_at": connection.get("connected_at"),
+        "companies": companies,
+        "last_sync": last_sync,
+    })

@@ -1,0 +1,150 @@
+"""The connections table: one item per Palcode.ai user who connected Procore.
+
+The item holds the connection's status, the Procore user and companies, and the encrypted
+token pair with its version and refresh lease. Reads for display never return the token
+attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+from botocore.exceptions import ClientError
+
+from .. import aws
+
+CONNECTED = "connected"
+NOT_CONNECTED = "not_connected"
+REAUTHORIZATION_REQUIRED = "reauthorization_required"
+
+TOKEN_ATTRIBUTES = ("token_blob", "refresh_lease_owner", "refresh_lease_expires_at")
+_PUBLIC = (
+    "user_id, #status, reason, procore_user, companies, connected_at, updated_at, "
+    "token_expires_at, token_version"
+)
+
+
+def _is_conditional_failure(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+class ConnectionRepository:
+    def __init__(self, table_name: str) -> None:
+        self._table = aws.table(table_name)
+
+    def get(self, user_id: str, *, with_tokens: bool = False) -> dict[str, Any] | None:
+        kwargs: dict[str, Any] = {"Key": {"user_id": user_id}, "ConsistentRead": True}
+        if not with_tokens:
+            kwargs["ProjectionExpression"] = _PUBLIC
+            kwargs["ExpressionAttributeNames"] = {"#status": "status"}
+        return self._table.get_item(**kwargs).get("Item")
+
+    def save_connected(self, item: dict[str, Any]) -> None:
+        """Store a fresh connection (connect or reconnect), replacing any earlier one."""
+        self._table.put_item(Item=item)
+
+    def update_companies(self, user_id: str, companies: dict[str, Any]) -> None:
+        self._table.update_item(
+            Key={"user_id": user_id},
+            UpdateExpression="SET companies = :c",
+            ConditionExpression=Attr("user_id").exists(),
+            ExpressionAttributeValues={":c": companies},
+        )
+
+    def set_company_fields(self, user_id: str, company_id: str, fields: dict[str, Any]) -> None:
+        names = {"#c": company_id}
+        values = {}
+        sets = []
+        for i, (key, value) in enumerate(fields.items()):
+            names[f"#f{i}"] = key
+            values[f":v{i}"] = value
+            sets.append(f"companies.#c.#f{i} = :v{i}")
+        try:
+            self._table.update_item(
+                Key={"user_id": user_id},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="attribute_exists(companies.#c)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+
+    def try_acquire_lease(self, user_id: str, *, version: int, owner: str, now: float, until: float) -> bool:
+        """Take the refresh lease if nobody holds a live one and the tokens are still `version`."""
+        try:
+            self._table.update_item(
+                Key={"user_id": user_id},
+                UpdateExpression="SET refresh_lease_owner = :o, refresh_lease_expires_at = :u",
+                ConditionExpression=(
+                    "#status = :connected AND token_version = :v AND "
+                    "(attribute_not_exists(refresh_lease_expires_at) OR refresh_lease_expires_at < :now)"
+                ),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":o": owner, ":u": int(until), ":v": version, ":now": int(now), ":connected": CONNECTED,
+                },
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def store_refreshed_tokens(
+        self, user_id: str, *, owner: str, version: int, blob: bytes, expires_at: int, now: str
+    ) -> bool:
+        """Persist the new pair and release the lease, only if we still hold it."""
+        try:
+            self._table.update_item(
+                Key={"user_id": user_id},
+                UpdateExpression=(
+                    "SET token_blob = :b, token_expires_at = :e, token_version = :nv, updated_at = :t "
+                    "REMOVE refresh_lease_owner, refresh_lease_expires_at"
+                ),
+                ConditionExpression="refresh_lease_owner = :o AND token_version = :v",
+                ExpressionAttributeValues={
+                    ":b": blob, ":e": expires_at, ":nv": version + 1, ":v": version, ":o": owner, ":t": now,
+                },
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def mark_reauthorization_required(self, user_id: str, *, reason: str, now: str) -> None:
+        """The tokens are dead: drop them, keep the synced data, say why."""
+        try:
+            self._table.update_item(
+                Key={"user_id": user_id},
+                UpdateExpression=(
+                    "SET #status = :s, reason = :r, updated_at = :t "
+                    "REMOVE token_blob, refresh_lease_owner, refresh_lease_expires_at"
+                ),
+                ConditionExpression=Attr("user_id").exists(),
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":s": REAUTHORIZATION_REQUIRED, ":r": reason, ":t": now},
+            )
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+
+    def delete(self, user_id: str) -> None:
+        self._table.delete_item(Key={"user_id": user_id})
+
+    def iter_connected(self, page_size: int = 100) -> Any:
+        """Yield the user ids and companies of every connected user, one page at a time."""
+        kwargs: dict[str, Any] = {
+            "FilterExpression": Attr("status").eq(CONNECTED),
+            "ProjectionExpression": "user_id, companies",
+            "Limit": page_size,
+        }
+        while True:
+            page = self._table.scan(**kwargs)
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

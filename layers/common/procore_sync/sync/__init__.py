@@ -1,0 +1,1 @@
+"""The sync: dispatching jobs, running them, and writing what changed."""

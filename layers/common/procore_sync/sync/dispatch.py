@@ -1,0 +1,53 @@
+"""Queuing sync work: one job per user and selected company, recorded as part of a sync run."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..observability import logger
+from ..storage.sync_state import FINISHED, new_run_id
+from .jobs import SyncJob
+
+if TYPE_CHECKING:
+    from ..services import Services
+
+
+def selected_company_ids(companies: dict[str, Any]) -> list[str]:
+    return sorted(cid for cid, company in (companies or {}).items() if company.get("selected", True))
+
+
+def queue_sync_for_user(
+    services: Services, *, user_id: str, companies: dict[str, Any], trigger: str
+) -> str | None:
+    """Start a sync run for the user; returns its id, or None when there is nothing to sync."""
+    company_ids = selected_company_ids(companies)
+    if not company_ids:
+        return None
+    run_id = new_run_id()
+    services.sync_state.start_run(user_id, run_id, trigger=trigger, company_ids=company_ids)
+    jobs = [SyncJob(kind="company", user_id=user_id, company_id=int(cid), run_id=run_id) for cid in company_ids]
+    for job in jobs:
+        services.sync_state.add_job(user_id, run_id, job.job_id, {"company_id": job.company_id, "kind": job.kind})
+    services.queue.send(jobs)
+    logger.info("sync run queued", user_id=user_id, sync_run_id=run_id, trigger=trigger, companies=len(jobs))
+    return run_id
+
+
+def run_in_progress(services: Services, user_id: str) -> bool:
+    latest = services.sync_state.latest_run(user_id)
+    return bool(latest) and any(job.get("state") not in FINISHED for job in latest["jobs"])
+
+
+def dispatch_all(services: Services) -> dict[str, int]:
+    """What the schedule runs: a sync run for every connected user not already syncing."""
+    queued = skipped = 0
+    for connection in services.connections.iter_connected():
+        user_id = str(connection["user_id"])
+        if run_in_progress(services, user_id):
+            skipped += 1
+            continue
+        if queue_sync_for_user(services, user_id=user_id, companies=connection.get("companies", {}),
+                               trigger="schedule"):
+            queued += 1
+    logger.info("sync dispatch finished", queued=queued, skipped=skipped)
+    return {"queued": queued, "skipped": skipped}

@@ -1,0 +1,36 @@
+"""Sending sync jobs to SQS, ten to a request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .. import aws
+from .jobs import SyncJob
+
+
+class SyncQueue:
+    def __init__(self, queue_url: str) -> None:
+        self._url = queue_url
+
+    def send(self, jobs: Iterable[SyncJob]) -> int:
+        batch: list[SyncJob] = []
+        sent = 0
+        for job in jobs:
+            batch.append(job)
+            if len(batch) == 10:
+                sent += self._send_batch(batch)
+                batch = []
+        if batch:
+            sent += self._send_batch(batch)
+        return sent
+
+    def _send_batch(self, jobs: list[SyncJob]) -> int:
+        entries = [{"Id": str(i), "MessageBody": job.model_dump_json()} for i, job in enumerate(jobs)]
+        response = aws.client("sqs").send_message_batch(QueueUrl=self._url, Entries=entries)
+        failed = response.get("Failed") or []
+        if failed:
+            retry = [entries[int(f["Id"])] for f in failed]
+            response = aws.client("sqs").send_message_batch(QueueUrl=self._url, Entries=retry)
+            if response.get("Failed"):
+                raise RuntimeError(f"{len(response['Failed'])} sync jobs could not be queued")
+        return len(jobs)

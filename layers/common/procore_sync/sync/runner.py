@@ -1,0 +1,144 @@
+"""Running one sync job: a company (its projects and vendors, then one job per project) or a
+project (its bid packages, open and closed, and their bids).
+
+Outcomes: the job succeeds; is skipped when the app is not installed in the company (the
+company is marked so, the others carry on); fails for good when the connection needs
+reauthorization; or raises a retryable error so SQS delivers it again later, and on the
+last delivery records the failure before it goes to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotConnectedError, ReauthorizationRequiredError
+from ..observability import logger
+from ..procore.client import ProcoreClient
+from ..procore.errors import AppNotInstalledError, ProcoreError, ProcoreUnauthorizedError
+from ..storage.connections import CONNECTED
+from ..storage.records import partition
+from ..storage.sync_state import CANCELLED, FAILED, SKIPPED, SUCCEEDED
+from .. import clock
+from .jobs import SyncJob
+from .writer import EntityWriter
+
+if TYPE_CHECKING:
+    from ..services import Services
+
+PROJECTS_PER_PAGE = 300
+PER_PAGE = 1000
+
+
+def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) -> str:
+    """Run the job; returns its final state. Raises a ProcoreError when a retry may help."""
+    log = {"user_id": job.user_id, "company_id": job.company_id, "sync_run_id": job.run_id, "job_id": job.job_id}
+    connection = services.connections.get(job.user_id)
+    if connection is None or connection.get("status") != CONNECTED:
+        services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=CANCELLED,
+                                       error="not_connected")
+        logger.info("sync job cancelled: not connected", **log)
+        return CANCELLED
+    if not services.sync_state.begin_job(job.user_id, job.run_id, job.job_id):
+        logger.info("sync job already finished", **log)
+        return "duplicate"
+
+    procore = services.procore(job.user_id)
+    try:
+        if job.kind == "company":
+            counts = _sync_company(services, procore, job)
+            services.connections.set_company_fields(
+                job.user_id, str(job.company_id), {"app_installed": True, "last_synced_at": clock.iso()}
+            )
+        else:
+            counts = _sync_project(services, procore, job)
+    except AppNotInstalledError as exc:
+        services.connections.set_company_fields(job.user_id, str(job.company_id), {"app_installed": False})
+        _finish(services, job, SKIPPED, procore, error=exc.reason)
+        logger.warning("procore app not installed in company", **log)
+        return SKIPPED
+    except (ReauthorizationRequiredError, NotConnectedError) as exc:
+        _finish(services, job, FAILED, procore, error=exc.reason)
+        return FAILED
+    except ProcoreUnauthorizedError:
+        services.connections.mark_reauthorization_required(
+            job.user_id, reason="access_token_rejected", now=clock.iso()
+        )
+        _finish(services, job, FAILED, procore, error="access_token_rejected")
+        return FAILED
+    except ProcoreError as exc:
+        error = f"{exc.reason}: {exc}"
+        if exc.retryable and not final_attempt:
+            services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
+            logger.warning("sync job will be retried", error=error, **log)
+            raise
+        _finish(services, job, FAILED, procore, error=error)
+        logger.error("sync job failed", error=error, **log)
+        if exc.retryable:
+            raise
+        return FAILED
+    _finish(services, job, SUCCEEDED, procore, counts=counts)
+    logger.info("sync job succeeded", api_calls=procore.calls, counts=counts, **log)
+    return SUCCEEDED
+
+
+def _finish(services: Services, job: SyncJob, state: str, procore: ProcoreClient, *,
+            counts: dict[str, dict[str, int]] | None = None, error: str | None = None) -> None:
+    services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=state, counts=counts,
+                                   api_calls=procore.calls, error=error)
+
+
+def _sync_company(services: Services, procore: ProcoreClient, job: SyncJob) -> dict[str, dict[str, int]]:
+    pk = partition(job.user_id, job.company_id)
+    company = job.company_id
+
+    projects = EntityWriter(services.records, pk=pk, prefix="project#", entity="project")
+    project_ids: list[int] = []
+    for page in procore.pages("/rest/v1.1/projects", company_id=company,
+                              params={"company_id": company, "filters[by_status]": "All"},
+                              per_page=PROJECTS_PER_PAGE):
+        project_ids.extend(int(p["id"]) for p in page)
+        projects.write((f"project#{p['id']}", p, {"project_id": p["id"]}) for p in page)
+
+    vendors = EntityWriter(services.records, pk=pk, prefix="vendor#", entity="vendor")
+    for page in procore.pages("/rest/v1.0/vendors", company_id=company,
+                              params={"company_id": company}, per_page=PER_PAGE):
+        vendors.write((f"vendor#{v['id']}", v, {}) for v in page)
+    for page in procore.pages(f"/rest/v1.0/companies/{company}/vendors/inactive", company_id=company,
+                              per_page=PER_PAGE):
+        vendors.write((f"vendor#{v['id']}", v, {}) for v in page)
+
+    vendors.finish()
+    gone_projects = projects.finish()
+    for sk in gone_projects:  # a project gone from view takes its bid packages and bids with it
+        project_id = sk.split("#", 1)[1]
+        for prefix, entity in ((f"bid_package#{project_id}#", "bid_package"), (f"bid#{project_id}#", "bid")):
+            EntityWriter(services.records, pk=pk, prefix=prefix, entity=entity).finish()
+
+    children = [SyncJob(kind="project", user_id=job.user_id, company_id=company, run_id=job.run_id,
+                        project_id=pid) for pid in project_ids]
+    for child in children:
+        services.sync_state.add_job(job.user_id, job.run_id, child.job_id,
+                                    {"company_id": company, "project_id": child.project_id, "kind": child.kind})
+    services.queue.send(children)
+    return {"projects": projects.counts, "vendors": vendors.counts}
+
+
+def _sync_project(services: Services, procore: ProcoreClient, job: SyncJob) -> dict[str, dict[str, int]]:
+    pk = partition(job.user_id, job.company_id)
+    project = job.project_id
+    packages = EntityWriter(services.records, pk=pk, prefix=f"bid_package#{project}#", entity="bid_package")
+    bids = EntityWriter(services.records, pk=pk, prefix=f"bid#{project}#", entity="bid")
+    package_ids: list[Any] = []
+    for page in procore.pages(f"/rest/v1.1/projects/{project}/bid_packages", company_id=job.company_id,
+                              params={"view": "all"}, per_page=PER_PAGE):
+        package_ids.extend(p["id"] for p in page)
+        packages.write((f"bid_package#{project}#{p['id']}", p,
+                        {"project_id": project, "bid_package_id": p["id"]}) for p in page)
+    for package_id in package_ids:
+        for page in procore.pages(f"/rest/v1.0/projects/{project}/bid_packages/{package_id}/bids",
+                                  company_id=job.company_id, per_page=PER_PAGE):
+            bids.write((f"bid#{project}#{package_id}#{b['id']}", b,
+                        {"project_id": project, "bid_package_id": package_id}) for b in page)
+    packages.finish()
+    bids.finish()
+    return {"bid_packages": packages.counts, "bids": bids.counts}

@@ -1,0 +1,160 @@
+"""The token lifecycle of one connection: encrypt, store, load, refresh, give up.
+
+Procore's refresh tokens are single use, and an attempt whose answer is lost burns the token
+too. So at most one refresh is in flight per connection, across every Lambda: a worker takes
+a lease on the connection item (a conditional write on the token version), refreshes,
+persists the new pair and releases the lease in one conditional write, and only then uses the
+new access token. Everyone else waits for the version to move and reads the new pair.
+A refresh that fails in any way is never retried with the same refresh token: the connection
+becomes `reauthorization_required`, with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from . import clock
+from .crypto import TokenCipher
+from .errors import NotConnectedError, ReauthorizationRequiredError
+from .observability import logger
+from .procore.client import AccessTokens
+from .procore.errors import InvalidGrantError, OAuthError, ProcoreError, ProcoreUnavailableError
+from .procore.oauth import ProcoreOAuth, TokenSet
+from .storage.connections import CONNECTED, ConnectionRepository
+
+
+def seal(cipher: TokenCipher, user_id: str, tokens: TokenSet) -> bytes:
+    payload = {
+        "access_token": tokens.access_token,
+        "refresh_token": tokens.refresh_token,
+        "expires_in": tokens.expires_in,
+        "created_at": tokens.created_at,
+        "token_type": tokens.token_type,
+    }
+    return cipher.encrypt(user_id, json.dumps(payload).encode())
+
+
+def unseal(cipher: TokenCipher, user_id: str, blob: Any) -> TokenSet:
+    raw = cipher.decrypt(user_id, bytes(getattr(blob, "value", blob)))
+    return TokenSet.from_response(json.loads(raw), now=clock.now())
+
+
+class ConnectionTokens(AccessTokens):
+    """Access tokens for one user's connection, refreshed ahead of expiry under a lease."""
+
+    def __init__(
+        self,
+        user_id: str,
+        *,
+        connections: ConnectionRepository,
+        cipher: TokenCipher,
+        oauth_factory: Callable[[], ProcoreOAuth],
+        margin_seconds: int = 300,
+        lease_seconds: int = 30,
+        wait_seconds: float = 45.0,
+        poll_seconds: float = 0.25,
+    ) -> None:
+        self.user_id = user_id
+        self._connections = connections
+        self._cipher = cipher
+        self._oauth_factory = oauth_factory
+        self._margin = margin_seconds
+        self._lease_seconds = lease_seconds
+        self._wait = wait_seconds
+        self._poll = poll_seconds
+        self._owner = uuid.uuid4().hex
+        self._cached: tuple[int, TokenSet] | None = None
+
+    def current(self) -> str:
+        """A usable access token, loaded from the table and refreshed if it is about to expire."""
+        item = self._load()
+        tokens = self._tokens_of(item)
+        if tokens.expires_at - self._margin > clock.now():
+            return tokens.access_token
+        return self._refresh(item)
+
+    def after_rejection(self, rejected: str) -> str:
+        """Procore answered 401 to `rejected`: refresh once (unless someone already did)."""
+        item = self._load()
+        tokens = self._tokens_of(item)
+        if tokens.access_token != rejected:
+            return tokens.access_token
+        return self._refresh(item)
+
+    def _load(self) -> dict[str, Any]:
+        item = self._connections.get(self.user_id, with_tokens=True)
+        if item is None:
+            raise NotConnectedError("no Procore connection")
+        if item.get("status") != CONNECTED or "token_blob" not in item:
+            raise ReauthorizationRequiredError(
+                "Procore connection needs to be authorized again",
+                reason=str(item.get("reason") or "reauthorization_required"),
+            )
+        return item
+
+    def _tokens_of(self, item: dict[str, Any]) -> TokenSet:
+        version = int(item["token_version"])
+        if self._cached is None or self._cached[0] != version:
+            self._cached = (version, unseal(self._cipher, self.user_id, item["token_blob"]))
+        return self._cached[1]
+
+    def _refresh(self, item: dict[str, Any]) -> str:
+        deadline = time.monotonic() + self._wait
+        version = int(item["token_version"])
+        while True:
+            now = clock.now()
+            if self._connections.try_acquire_lease(
+                self.user_id, version=version, owner=self._owner, now=now, until=now + self._lease_seconds
+            ):
+                return self._refresh_under_lease(item, version)
+            if time.monotonic() > deadline:
+                raise ProcoreUnavailableError("another worker's token refresh did not finish in time")
+            time.sleep(self._poll)
+            item = self._load()
+            if int(item["token_version"]) != version:
+                tokens = self._tokens_of(item)
+                if tokens.expires_at > clock.now():
+                    return tokens.access_token
+                version = int(item["token_version"])
+
+    def _refresh_under_lease(self, item: dict[str, Any], version: int) -> str:
+        old = self._tokens_of(item)
+        try:
+            new = self._oauth_factory().refresh(refresh_token=old.refresh_token, now=clock.now())
+        except InvalidGrantError:
+            self._give_up("refresh_token_rejected")
+            raise ReauthorizationRequiredError(
+                "Procore rejected the refresh token", reason="refresh_token_rejected"
+            ) from None
+        except ProcoreUnavailableError:
+            # The answer was lost; Procore may have rotated the pair already. Never resend.
+            self._give_up("refresh_response_lost")
+            raise ReauthorizationRequiredError(
+                "the answer to a token refresh was lost", reason="refresh_response_lost"
+            ) from None
+        except (OAuthError, ProcoreError) as exc:
+            self._give_up("refresh_failed")
+            raise ReauthorizationRequiredError(
+                f"token refresh failed ({exc.status})", reason="refresh_failed"
+            ) from None
+        blob = seal(self._cipher, self.user_id, new)
+        stored = self._connections.store_refreshed_tokens(
+            self.user_id, owner=self._owner, version=version, blob=blob,
+            expires_at=new.expires_at, now=clock.iso(),
+        )
+        if not stored:
+            # Our lease expired and someone else moved on; the pair we hold may be the live one,
+            # but we cannot store it safely, so the connection must be authorized again.
+            self._give_up("refresh_lease_lost")
+            raise ReauthorizationRequiredError("token refresh lost its lease", reason="refresh_lease_lost")
+        self._cached = (version + 1, new)
+        logger.info("procore token refreshed", user_id=self.user_id, token_version=version + 1)
+        return new.access_token
+
+    def _give_up(self, reason: str) -> None:
+        logger.warning("procore connection needs reauthorization", user_id=self.user_id, reason=reason)
+        self._connections.mark_reauthorization_required(self.user_id, reason=reason, now=clock.iso())
