@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make demo` (the whole job on the local stack) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .venv-tools/bin
+export SAM_CLI_TELEMETRY := 0
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: demo local test venv clean
+
+$(BIN)/.installed: requirements/dev.txt layers/common/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+$(TOOLS)/.installed: requirements/tools.txt
+	$(PYTHON) -m venv .venv-tools
+	$(TOOLS)/python -m pip install --quiet --disable-pip-version-check -r requirements/tools.txt
+	touch $@
+
+venv: $(BIN)/.installed $(TOOLS)/.installed
+
+## Start the local stack, connect a simulated Procore user through the real redirect flow,
+## sync, print what landed per company and entity, and exit.
+demo: $(BIN)/.installed
+	$(BIN)/python -m scripts.demo
+
+## Keep the local stack up (moto, the Procore simulator, the gateway) and print its URLs.
+local: $(BIN)/.installed
+	$(BIN)/python -m local_stack
+
+## Every test, including the template checks (cfn-lint, sam validate --lint).
+test: venv
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache

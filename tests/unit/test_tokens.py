@@ -1,0 +1,154 @@
+"""The token lifecycle: one refresh in flight per connection, and no retry with a burned token."""
+
+import threading
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from procore_sync import aws, clock
+from procore_sync.crypto import TokenCipher
+from procore_sync.errors import ReauthorizationRequiredError, TokenDecryptionError
+from procore_sync.procore.errors import InvalidGrantError, ProcoreUnavailableError
+from procore_sync.procore.oauth import TokenSet
+from procore_sync.storage.connections import ConnectionRepository
+from procore_sync.tokens import ConnectionTokens, seal
+
+
+@pytest.fixture
+def env():
+    with mock_aws():
+        aws.reset_clients()
+        boto3.client("dynamodb").create_table(
+            TableName="connections", BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "user_id", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "user_id", "KeyType": "HASH"}],
+        )
+        key_arn = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
+        yield ConnectionRepository("connections"), TokenCipher(key_arn)
+        aws.reset_clients()
+
+
+class FakeOAuth:
+    """Counts refresh calls; rotates like Procore or fails as told."""
+
+    def __init__(self, fail_with=None, delay=0.3):
+        self.calls = 0
+        self.fail_with = fail_with
+        self.delay = delay
+        self.lock = threading.Lock()
+
+    def refresh(self, *, refresh_token, now):
+        with self.lock:
+            self.calls += 1
+            n = self.calls
+        time.sleep(self.delay)
+        if self.fail_with:
+            raise self.fail_with
+        return TokenSet(access_token=f"access-{n}", refresh_token=f"refresh-{n}", expires_in=5400,
+                        created_at=int(clock.now()))
+
+
+def _connect(repo, cipher, user_id="u1", expires_in=60):
+    tokens = TokenSet(access_token="access-0", refresh_token="refresh-0", expires_in=expires_in,
+                      created_at=int(clock.now()))
+    repo.save_connected({"user_id": user_id, "status": "connected", "companies": {},
+                         "token_blob": seal(cipher, user_id, tokens), "token_expires_at": tokens.expires_at,
+                         "token_version": 1})
+
+
+def _tokens(repo, cipher, oauth, user_id="u1"):
+    return ConnectionTokens(user_id, connections=repo, cipher=cipher, oauth_factory=lambda: oauth,
+                            margin_seconds=300, lease_seconds=30, poll_seconds=0.05)
+
+
+def test_five_workers_on_an_expiring_token_make_exactly_one_refresh(env):
+    # GIVEN a connection whose access token expires in a minute
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=60)
+    oauth = FakeOAuth()
+    results, errors = [], []
+
+    # WHEN five workers need a token at the same moment
+    def work():
+        try:
+            results.append(_tokens(repo, cipher, oauth).current())
+        except Exception as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(5)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+
+    # THEN one refresh happened, every worker got the new token, the connection stays connected
+    assert errors == []
+    assert oauth.calls == 1
+    assert results == ["access-1"] * 5
+    item = repo.get("u1", with_tokens=True)
+    assert item["status"] == "connected" and int(item["token_version"]) == 2
+    assert "refresh_lease_owner" not in item
+
+
+def test_a_fresh_token_is_used_without_refreshing(env):
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=5400)
+    oauth = FakeOAuth()
+    assert _tokens(repo, cipher, oauth).current() == "access-0"
+    assert oauth.calls == 0
+
+
+def test_a_lost_refresh_answer_is_never_retried_and_needs_reauthorization(env):
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=10)
+    oauth = FakeOAuth(fail_with=ProcoreUnavailableError("connection reset"), delay=0)
+    with pytest.raises(ReauthorizationRequiredError) as caught:
+        _tokens(repo, cipher, oauth).current()
+    assert caught.value.reason == "refresh_response_lost"
+    # a second worker does not try again with the burned refresh token
+    with pytest.raises(ReauthorizationRequiredError):
+        _tokens(repo, cipher, oauth).current()
+    assert oauth.calls == 1
+    item = repo.get("u1", with_tokens=True)
+    assert item["status"] == "reauthorization_required"
+    assert item["reason"] == "refresh_response_lost"
+    assert "token_blob" not in item
+
+
+def test_invalid_grant_needs_reauthorization(env):
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=10)
+    oauth = FakeOAuth(fail_with=InvalidGrantError("invalid_grant", "revoked"), delay=0)
+    with pytest.raises(ReauthorizationRequiredError) as caught:
+        _tokens(repo, cipher, oauth).current()
+    assert caught.value.reason == "refresh_token_rejected"
+    assert repo.get("u1")["status"] == "reauthorization_required"
+
+
+def test_after_rejection_uses_a_token_another_worker_already_refreshed(env):
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=5400)
+    oauth = FakeOAuth(delay=0)
+    first = _tokens(repo, cipher, oauth)
+    second = _tokens(repo, cipher, oauth)
+    assert first.after_rejection("access-0") == "access-1"
+    assert second.after_rejection("access-0") == "access-1"
+    assert oauth.calls == 1
+
+
+def test_a_token_copied_onto_another_users_row_does_not_decrypt(env):
+    repo, cipher = env
+    _connect(repo, cipher, user_id="alice")
+    _connect(repo, cipher, user_id="mallory")
+    alice = repo.get("alice", with_tokens=True)
+    repo._table.update_item(Key={"user_id": "mallory"}, UpdateExpression="SET token_blob = :b",
+                            ExpressionAttributeValues={":b": alice["token_blob"]})
+    with pytest.raises(TokenDecryptionError):
+        _tokens(repo, cipher, FakeOAuth(), user_id="mallory").current()
+
+
+def test_the_stored_blob_holds_no_plaintext_token(env):
+    repo, cipher = env
+    _connect(repo, cipher)
+    blob = bytes(repo.get("u1", with_tokens=True)["token_blob"].value)
+    assert b"access-0" not in blob and b"refresh-0" not in blob
