@@ -11,7 +11,6 @@ from procore_sync.services import get_services
 from procore_sync.sync.jobs import SyncJob
 from procore_sync.sync.runner import run_job
 
-processor = BatchProcessor(event_type=EventType.SQS)
 MAX_RECEIVES = int(os.environ.get("SYNC_MAX_RECEIVES", "5"))
 
 
@@ -24,5 +23,8 @@ def record_handler(record: SQSRecord) -> str:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event, context) -> PartialItemFailureResponse:
+    # One processor per batch: it holds the batch's state, and the local stack may run
+    # several batches at once in one process.
+    processor = BatchProcessor(event_type=EventType.SQS)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                     context=context)
