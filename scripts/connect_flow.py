@@ -48,13 +48,15 @@ class ConnectResult:
     reason: str | None
 
 
-def connect(
+def authorize(
     api_url: str, user_jwt: str, *, login: str, password: str, decision: str = "allow",
-    session: requests.Session | None = None,
-) -> ConnectResult:
+    session: requests.Session | None = None, return_to: str | None = None,
+) -> tuple[requests.Session, str]:
+    """Start the connect flow and answer Procore's pages; return the browser and the callback URL."""
     browser = session or requests.Session()
+    body = {"return_to": return_to} if return_to else {}
     started = browser.post(f"{api_url}/integrations/procore/connect",
-                           headers={"Authorization": f"Bearer {user_jwt}"}, json={}, timeout=30)
+                           headers={"Authorization": f"Bearer {user_jwt}"}, json=body, timeout=30)
     started.raise_for_status()
     authorize_url = started.json()["authorize_url"]
 
@@ -65,13 +67,29 @@ def connect(
         page = browser.post(urljoin(page.url, action), data={**fields, "login": login, "password": password},
                             timeout=30)
         page.raise_for_status()
-    action, fields = _form(page.text, "consent")
-    answer = browser.post(urljoin(page.url, action), data={**fields, "decision": decision},
-                          allow_redirects=False, timeout=30)
-    callback_url = answer.headers["Location"]
+    if 'id="consent"' in page.text:
+        action, fields = _form(page.text, "consent")
+        answer = browser.post(urljoin(page.url, action), data={**fields, "decision": decision},
+                              allow_redirects=False, timeout=30)
+    else:  # consent remembered: Procore redirects straight away
+        answer = page.history[-1] if page.history else page
+    return browser, answer.headers["Location"]
+
+
+def follow_callback(browser: requests.Session, callback_url: str) -> ConnectResult:
+    """Open the callback URL in `browser` and read where it sends the browser."""
     landed = browser.get(callback_url, allow_redirects=False, timeout=60)
     if landed.status_code != 302:
         raise RuntimeError(f"callback answered {landed.status_code}, expected a redirect")
     landing = landed.headers["Location"]
     query = parse_qs(urlsplit(landing).query)
     return ConnectResult(landing, (query.get("procore") or [None])[0], (query.get("reason") or [None])[0])
+
+
+def connect(
+    api_url: str, user_jwt: str, *, login: str, password: str, decision: str = "allow",
+    session: requests.Session | None = None,
+) -> ConnectResult:
+    browser, callback_url = authorize(api_url, user_jwt, login=login, password=password, decision=decision,
+                                      session=session)
+    return follow_callback(browser, callback_url)

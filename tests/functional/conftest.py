@@ -1,0 +1,81 @@
+"""The local stack (moto server, gateway, SQS poller) and the Procore simulator, once per session.
+
+Each test uses its own Palcode.ai user id, so tests share the stack without seeing each
+other's data; simulator knobs are reset after every test.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import requests
+
+from local_stack.stack import LocalStack
+from procore_simulator import SimulatorConfig, SimulatorServer
+from scripts.connect_flow import ConnectResult, connect
+
+DEMO_LOGIN = "demo@palcode.test"
+PASSWORD = "procore"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Local:
+    stack: LocalStack
+    sim: SimulatorServer
+
+    @property
+    def api(self) -> str:
+        return self.stack.api_url
+
+    def token(self, user_id: str) -> str:
+        return self.stack.make_user_token(user_id)
+
+    def connect(self, user_id: str, *, login: str = DEMO_LOGIN, decision: str = "allow",
+                session: requests.Session | None = None) -> ConnectResult:
+        return connect(self.api, self.token(user_id), login=login, password=PASSWORD, decision=decision,
+                       session=session)
+
+    def status(self, user_id: str) -> dict:
+        response = requests.get(f"{self.api}/integrations/procore/status",
+                                headers={"Authorization": f"Bearer {self.token(user_id)}"}, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def settle(self) -> None:
+        self.stack.wait_until_idle(timeout=180)
+
+
+@pytest.fixture(scope="session")
+def local():
+    port = _free_port()
+    sim = SimulatorServer(
+        config=SimulatorConfig(size="tiny", seed=7,
+                               redirect_uris=[f"http://127.0.0.1:{port}/integrations/procore/callback"]),
+        host="127.0.0.1", port=0,
+    )
+    sim.start()
+    stack = LocalStack(api_port=port, simulator_url=sim.url, start_timer=False, visibility_timeout=2)
+    stack.start()
+    yield Local(stack, sim)
+    stack.stop()
+    sim.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_simulator(local):
+    yield
+    local.sim.state.reset()
+
+
+@pytest.fixture
+def user_id() -> str:
+    return f"palcode-user-{uuid.uuid4().hex[:10]}"
