@@ -26,10 +26,12 @@ def callback() -> Response:
     params = {k: v for k, v in (app.current_event.query_string_parameters or {}).items()
               if k in ("code", "state", "error", "error_description")}
     outcome = complete_callback(services, params=params, browser_nonce=_browser_nonce())
-    expired = Cookie(name=BROWSER_COOKIE, value="", path="/", http_only=True,
-                     secure=services.settings.procore_redirect_uri.startswith("https://"),
-                     same_site=SameSite.LAX_MODE, max_age=0)
-    return Response(status_code=302, body="", cookies=[expired], headers={
+    cookies = []
+    if outcome.state_consumed:  # the flow is over: forget the browser binding
+        cookies.append(Cookie(name=BROWSER_COOKIE, value="", path="/", http_only=True,
+                              secure=services.settings.procore_redirect_uri.startswith("https://"),
+                              same_site=SameSite.LAX_MODE, max_age=0))
+    return Response(status_code=302, body="", cookies=cookies, headers={
         "Location": outcome.redirect_url, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
     })
 

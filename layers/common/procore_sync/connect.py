@@ -41,6 +41,7 @@ class CallbackOutcome:
     redirect_url: str
     outcome: str
     reason: str | None = None
+    state_consumed: bool = True  # False when no pending flow matched: leave the browser's cookie be
 
 
 def _digest(value: str) -> str:
@@ -91,16 +92,17 @@ def complete_callback(
     """Finish the flow; every failure sends the browser back with a reason and stores nothing."""
     default_page = services.settings.integrations_page_url
 
-    def refuse(reason: str, page: str = default_page) -> CallbackOutcome:
+    def refuse(reason: str, page: str = default_page, consumed: bool = True) -> CallbackOutcome:
         logger.warning("procore connect refused", reason=reason)
-        return CallbackOutcome(_with_query(page, {"procore": "error", "reason": reason}), "error", reason)
+        url = _with_query(page, {"procore": "error", "reason": reason})
+        return CallbackOutcome(url, "error", reason, state_consumed=consumed)
 
     state = params.get("state")
     if not state:
-        return refuse("missing_state")
+        return refuse("missing_state", consumed=False)
     pending = services.oauth_states.consume(state)
     if pending is None:
-        return refuse("invalid_state")
+        return refuse("invalid_state", consumed=False)
     page = str(pending["return_url"])
     if page not in services.settings.return_urls:
         page = default_page

@@ -27,9 +27,10 @@ class RecordRepository:
         self._table = aws.table(table_name)
 
     def _query(self, pk: str, prefix: str, **extra: Any) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(prefix), **extra,
-        }
+        condition = Key("pk").eq(pk)
+        if prefix:  # DynamoDB refuses begins_with on an empty string
+            condition = condition & Key("sk").begins_with(prefix)
+        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, **extra}
         while True:
             page = self._table.query(**kwargs)
             yield from page.get("Items", [])
