@@ -16,13 +16,18 @@ SIMULATOR_URL = "http://127.0.0.1:9"
 
 @pytest.fixture(scope="module")
 def real_stack() -> Iterator[LocalStack]:
-    stack = LocalStack(
-        api_port=0,
-        simulator_url=SIMULATOR_URL,
-        procore_client_secret="s3cret",  # noqa: S106 - a test value
-        start_timer=False,
-        start_pollers=False,
-    )
+    # Another stack in this test process (the functional tests') exports its Procore URLs;
+    # this stack must see the variables as a newcomer's shell would, unset.
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("PROCORE_LOGIN_URL", "PROCORE_API_URL", "PROCORE_REDIRECT_URI"):
+            patch.delenv(name, raising=False)
+        stack = LocalStack(
+            api_port=0,
+            simulator_url=SIMULATOR_URL,
+            procore_client_secret="s3cret",  # noqa: S106 - a test value
+            start_timer=False,
+            start_pollers=False,
+        )
     stack.start()
     try:
         yield stack
