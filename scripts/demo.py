@@ -13,6 +13,7 @@ import os
 import socket
 import sys
 import time
+from pathlib import Path
 
 import requests
 
@@ -20,6 +21,7 @@ DEMO_USER_ID = "palcode-user-demo"
 PROCORE_LOGIN = "demo@palcode.test"
 PROCORE_PASSWORD = "procore"
 ENTITIES = ("projects", "bid_packages", "bids", "vendors")
+FUNCTION_LOG = Path(".local/demo-functions.log")
 
 
 def _free_port() -> int:
@@ -37,8 +39,23 @@ def _landed(stack_records, user_id: str, company_id: str) -> dict[str, int]:
 
 
 def main() -> int:
+    # What the functions write (Powertools JSON logs and metrics) goes to a file, as it would go
+    # to CloudWatch Logs; the terminal gets the report.
+    FUNCTION_LOG.parent.mkdir(exist_ok=True)
+    terminal = sys.stdout
+    with FUNCTION_LOG.open("w", encoding="utf-8") as function_log:
+        sys.stdout = function_log
+        try:
+            return _run(terminal)
+        finally:
+            sys.stdout = terminal
+
+
+def _run(terminal) -> int:
+    def report(*lines: str) -> None:
+        print(*lines, file=terminal, flush=True)
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from local_stack.stack import LocalStack
     from procore_simulator import SimulatorConfig, SimulatorServer
 
@@ -52,15 +69,15 @@ def main() -> int:
     stack = LocalStack(api_port=port, simulator_url=sim.url, start_timer=False)
     stack.start()
     try:
-        print(f"local stack up: api {stack.api_url}, Procore simulator {sim.url} (size {size})")
+        report(f"local stack up: api {stack.api_url}, Procore simulator {sim.url} (size {size})")
         from scripts.connect_flow import connect
 
         token = stack.make_user_token(DEMO_USER_ID)
         began = time.monotonic()
         result = connect(stack.api_url, token, login=PROCORE_LOGIN, password=PROCORE_PASSWORD)
-        print(f"connect: {PROCORE_LOGIN} signed in and allowed access; landed on {result.landing_url}")
+        report(f"connect: {PROCORE_LOGIN} signed in and allowed access; landed on {result.landing_url}")
         if result.outcome != "connected":
-            print(f"connect failed: {result.reason}")
+            report(f"connect failed: {result.reason}")
             return 1
         stack.wait_until_idle(timeout=600)
         first_seconds = time.monotonic() - began
@@ -71,11 +88,14 @@ def main() -> int:
         from procore_sync.services import get_services
 
         records = get_services().records
-        print(f"\nstatus: {status['status']} as {status['procore_user']['name']} "
-              f"({status['procore_user']['login']}); first sync took {first_seconds:.1f} s\n")
+        limits = sim.state.config
+        report(f"\nstatus: {status['status']} as {status['procore_user']['name']} "
+               f"({status['procore_user']['login']}); first sync took {first_seconds:.1f} s, paced by "
+               f"Procore's rate limits ({limits.spike_limit} calls per {limits.spike_window_seconds} s, "
+               f"{limits.hourly_limit} an hour)\n")
         header = f"{'company':32} {'entity':13} {'landed':>7} {'procore':>8} {'api calls':>10}"
-        print(header)
-        print("-" * len(header))
+        report(header)
+        report("-" * len(header))
         ok = True
         companies = {c["id"]: c for c in status["companies"]}
         for company_id, truth in sorted(expected.items()):
@@ -88,9 +108,9 @@ def main() -> int:
                 mark = "" if landed[entity] == want else "  MISMATCH"
                 ok &= landed[entity] == want
                 name = (truth.get("name") or company_id)[:32] if i == 0 else ""
-                print(f"{name:32} {entity:13} {landed[entity]:>7} {want:>8} {calls if i == 0 else '':>10}{mark}")
+                report(f"{name:32} {entity:13} {landed[entity]:>7} {want:>8} {calls if i == 0 else '':>10}{mark}")
         last = status["last_sync"] or {}
-        print(f"\nsync run {last.get('run_id')}: {last.get('state')}")
+        report(f"\nsync run {last.get('run_id')}: {last.get('state')}")
 
         began = time.monotonic()
         stack.trigger_schedule()
@@ -101,15 +121,16 @@ def main() -> int:
             for counts in company["counts"].values():
                 for key in totals:
                     totals[key] += counts.get(key, 0)
-        print(f"second sync ({time.monotonic() - began:.1f} s): {totals['created']} created, "
+        report(f"second sync ({time.monotonic() - began:.1f} s): {totals['created']} created, "
               f"{totals['updated']} updated, {totals['unchanged']} unchanged, {totals['deleted']} deleted")
         ok &= totals["created"] == 0 and totals["updated"] == 0 and totals["deleted"] == 0
         for company_id, truth in expected.items():
             landed = _landed(records, DEMO_USER_ID, company_id)
             ok &= all(landed[e] == (truth[e] if truth.get("installed", True) else 0) for e in ENTITIES)
         stats = requests.get(f"{sim.url}/_simulator/stats", timeout=30).json()
-        print(f"Procore API calls in all: {stats.get('api_calls', {}).get('total', stats.get('total'))}")
-        print("\nRESULT: " + ("every count matches Procore" if ok else "MISMATCH (see above)"))
+        report(f"Procore API calls in all: {stats.get('api_calls', {}).get('total', stats.get('total'))}")
+        report(f"the functions' logs and metrics: {FUNCTION_LOG}")
+        report("\nRESULT: " + ("every count matches Procore" if ok else "MISMATCH (see above)"))
         return 0 if ok else 1
     finally:
         stack.stop()
