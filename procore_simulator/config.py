@@ -99,6 +99,7 @@ class SimulatorConfig:
     drop_next_refresh_response: bool = False
     drop_next_token_response: bool = False
     fail_next_refresh: bool = False
+    fail_next_revoke: bool = False  # the next /oauth/revoke answers 503 and revokes nothing
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):

@@ -96,6 +96,9 @@ def revoke() -> Response:
     state = current_state()
     params = _params()
     with state.lock:
+        if state.config.fail_next_revoke:
+            state.config.fail_next_revoke = False
+            return json_response({"errors": ["Service Unavailable"]}, 503, {"Retry-After": "30"})
         client_id = _authenticated_client(state, params)
         value = params.get("token") or ""
         pair = state.tokens.by_access(value) or state.tokens.by_refresh(value)

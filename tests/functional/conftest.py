@@ -1,7 +1,7 @@
 """The local stack (moto server, gateway, SQS poller) and the Procore simulator, once per session.
 
-Each test uses its own Palcode.ai user id, so tests share the stack without seeing each
-other's data; simulator knobs are reset after every test.
+Each test uses its own Palcode.ai user id, and the tables, queues and simulator are emptied
+after every test.
 """
 
 from __future__ import annotations
@@ -71,8 +71,12 @@ def local():
 
 
 @pytest.fixture(autouse=True)
-def _fresh_simulator(local):
+def _fresh_world(local):
+    """After each test: let its work finish, then empty our tables and queues and reset Procore,
+    so no test's connections are synced by another test's schedule."""
     yield
+    local.settle()
+    local.stack.reset()
     local.sim.state.reset()
 
 

@@ -50,9 +50,10 @@ class FakeOAuth:
                         created_at=int(clock.now()))
 
 
-def _connect(repo, cipher, user_id="u1", expires_in=60):
-    tokens = TokenSet(access_token="access-0", refresh_token="refresh-0", expires_in=expires_in,
-                      created_at=int(clock.now()))
+def _connect(repo, cipher, user_id="u1", expires_in=60, lifetime=5400):
+    """A connection whose access token (issued for `lifetime` seconds) expires in `expires_in`."""
+    tokens = TokenSet(access_token="access-0", refresh_token="refresh-0", expires_in=lifetime,
+                      created_at=int(clock.now()) - lifetime + expires_in)
     repo.save_connected({"user_id": user_id, "status": "connected", "companies": {},
                          "token_blob": seal(cipher, user_id, tokens), "token_expires_at": tokens.expires_at,
                          "token_version": 1})
@@ -96,6 +97,20 @@ def test_a_fresh_token_is_used_without_refreshing(env):
     oauth = FakeOAuth()
     assert _tokens(repo, cipher, oauth).current() == "access-0"
     assert oauth.calls == 0
+
+
+def test_a_token_issued_for_less_than_the_margin_is_refreshed_at_half_its_life_not_at_once(env):
+    # GIVEN Procore issues tokens for two minutes only (less than the 300 s margin)
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=100, lifetime=120)
+    oauth = FakeOAuth(delay=0)
+    # THEN a token with more than half its life left is used as it is
+    assert _tokens(repo, cipher, oauth).current() == "access-0"
+    assert oauth.calls == 0
+    # AND one past half its life is refreshed
+    _connect(repo, cipher, user_id="u2", expires_in=50, lifetime=120)
+    assert _tokens(repo, cipher, oauth, user_id="u2").current() == "access-1"
+    assert oauth.calls == 1
 
 
 def test_a_lost_refresh_answer_is_never_retried_and_needs_reauthorization(env):
@@ -152,3 +167,12 @@ def test_the_stored_blob_holds_no_plaintext_token(env):
     _connect(repo, cipher)
     blob = bytes(repo.get("u1", with_tokens=True)["token_blob"].value)
     assert b"access-0" not in blob and b"refresh-0" not in blob
+
+
+def test_a_new_pairs_life_is_counted_on_our_clock_not_procores():
+    # GIVEN Procore's clock runs an hour behind ours
+    now = clock.now()
+    answer = {"access_token": "a", "refresh_token": "r", "expires_in": 5400, "created_at": int(now) - 3600,
+              "token_type": "bearer"}
+    # THEN the fresh token is good for its whole 5400 s from when the answer arrived
+    assert TokenSet.from_response(answer, now=now).expires_at == int(now) + 5400

@@ -1,7 +1,16 @@
 """The Powertools logger, metrics and tracer shared by every function."""
 
+import logging
+
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
+
+# botocore and boto3 write whole request and response bodies at DEBUG: the client secret read
+# from SSM, the PKCE verifier in an OAuth state item. Whatever level the function's log
+# configuration sets (Lambda's own, or POWERTOOLS_LOG_LEVEL), they stay at INFO or above.
+for _name in ("botocore", "boto3"):
+    _wire = logging.getLogger(_name)
+    _wire.setLevel(max(_wire.level, logging.INFO))

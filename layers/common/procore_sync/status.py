@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import clock
 from .storage.connections import NOT_CONNECTED
 from .storage.sync_state import FAILED, FINISHED
 
@@ -75,8 +76,11 @@ def connection_status(services: Services, user_id: str) -> dict[str, Any]:
         companies.append({
             "id": company_id, "name": company.get("name"), "selected": bool(company.get("selected", True)),
             "app_installed": bool(company.get("app_installed", True)),
+            "reason": None if company.get("app_installed", True) else "app_not_installed",
             "hint": None if company.get("app_installed", True) else
             "A Procore Company Admin must install the app in this company (Company Admin > App Management).",
+            "next_install_check_at": (clock.iso(int(company["next_install_check_at"]))
+                                      if company.get("next_install_check_at") else None),
             "last_sync": run_part,
         })
     return _plain({

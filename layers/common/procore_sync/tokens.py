@@ -40,7 +40,7 @@ def seal(cipher: TokenCipher, user_id: str, tokens: TokenSet) -> bytes:
 
 def unseal(cipher: TokenCipher, user_id: str, blob: Any) -> TokenSet:
     raw = cipher.decrypt(user_id, bytes(getattr(blob, "value", blob)))
-    return TokenSet.from_response(json.loads(raw), now=clock.now())
+    return TokenSet.from_stored(json.loads(raw))
 
 
 class ConnectionTokens(AccessTokens):
@@ -73,9 +73,14 @@ class ConnectionTokens(AccessTokens):
         """A usable access token, loaded from the table and refreshed if it is about to expire."""
         item = self._load()
         tokens = self._tokens_of(item)
-        if tokens.expires_at - self._margin > clock.now():
+        if tokens.expires_at - self._margin_for(tokens) > clock.now():
             return tokens.access_token
         return self._refresh(item)
+
+    def _margin_for(self, tokens: TokenSet) -> int:
+        # Refresh `margin` ahead of the expiry Procore gave; for a token that lives less than
+        # twice the margin, at half its life, so that a fresh token is never refreshed at once.
+        return min(self._margin, tokens.expires_in // 2)
 
     def after_rejection(self, rejected: str) -> str:
         """Procore answered 401 to `rejected`: refresh once (unless someone already did)."""

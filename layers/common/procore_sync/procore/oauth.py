@@ -24,16 +24,28 @@ class TokenSet:
     access_token: str
     refresh_token: str
     expires_in: int
-    created_at: int
+    created_at: int  # on our clock: when the answer arrived
     token_type: str = "bearer"
 
     @classmethod
     def from_response(cls, token: dict[str, Any], *, now: float) -> TokenSet:
+        """A pair from the token endpoint. Its life is counted from `now`, on our clock, not from
+        Procore's `created_at`: a skew between the two clocks must not age a fresh token."""
         return cls(
             access_token=str(token["access_token"]),
             refresh_token=str(token["refresh_token"]),
             expires_in=int(token["expires_in"]),
-            created_at=int(token.get("created_at") or now),
+            created_at=int(now),
+            token_type=str(token.get("token_type", "bearer")),
+        )
+
+    @classmethod
+    def from_stored(cls, token: dict[str, Any]) -> TokenSet:
+        return cls(
+            access_token=str(token["access_token"]),
+            refresh_token=str(token["refresh_token"]),
+            expires_in=int(token["expires_in"]),
+            created_at=int(token["created_at"]),
             token_type=str(token.get("token_type", "bearer")),
         )
 

@@ -52,7 +52,10 @@ class ConnectionRepository:
             ExpressionAttributeValues={":c": companies},
         )
 
-    def set_company_fields(self, user_id: str, company_id: str, fields: dict[str, Any]) -> None:
+    def set_company_fields(
+        self, user_id: str, company_id: str, fields: dict[str, Any], *, remove: tuple[str, ...] = ()
+    ) -> None:
+        """Set (and remove) fields of one company of the connection, if the company is still there."""
         names = {"#c": company_id}
         values = {}
         sets = []
@@ -60,10 +63,15 @@ class ConnectionRepository:
             names[f"#f{i}"] = key
             values[f":v{i}"] = value
             sets.append(f"companies.#c.#f{i} = :v{i}")
+        removals = []
+        for i, key in enumerate(remove):
+            names[f"#r{i}"] = key
+            removals.append(f"companies.#c.#r{i}")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removals) if removals else "")
         try:
             self._table.update_item(
                 Key={"user_id": user_id},
-                UpdateExpression="SET " + ", ".join(sets),
+                UpdateExpression=expression,
                 ConditionExpression="attribute_exists(companies.#c)",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .. import clock
 from ..observability import logger
 from ..storage.sync_state import FINISHED, new_run_id
+from . import install_backoff
 from .jobs import SyncJob
 
 if TYPE_CHECKING:
     from ..services import Services
 
 
-def selected_company_ids(companies: dict[str, Any]) -> list[str]:
-    return sorted(cid for cid, company in (companies or {}).items() if company.get("selected", True))
+def selected_company_ids(companies: dict[str, Any], *, now: float | None = None) -> list[str]:
+    """The companies to sync; with `now`, leaving out those whose app-install back-off still runs."""
+    return sorted(
+        cid for cid, company in (companies or {}).items()
+        if company.get("selected", True) and not (now is not None and install_backoff.waiting(company, now=now))
+    )
 
 
 def queue_sync_for_user(
     services: Services, *, user_id: str, companies: dict[str, Any], trigger: str
 ) -> str | None:
-    """Start a sync run for the user; returns its id, or None when there is nothing to sync."""
-    company_ids = selected_company_ids(companies)
+    """Start a sync run for the user; returns its id, or None when there is nothing to sync.
+
+    The schedule leaves out companies where the app was not installed until their back-off is
+    over; a sync the user asked for (connect) tries every selected company.
+    """
+    company_ids = selected_company_ids(companies, now=clock.now() if trigger == "schedule" else None)
     if not company_ids:
         return None
     run_id = new_run_id()

@@ -19,6 +19,7 @@ from ..storage.connections import CONNECTED
 from ..storage.records import partition
 from ..storage.sync_state import CANCELLED, FAILED, SKIPPED, SUCCEEDED
 from .. import clock
+from . import install_backoff
 from .jobs import SyncJob
 from .writer import EntityWriter
 
@@ -47,14 +48,19 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         if job.kind == "company":
             counts = _sync_company(services, procore, job)
             services.connections.set_company_fields(
-                job.user_id, str(job.company_id), {"app_installed": True, "last_synced_at": clock.iso()}
+                job.user_id, str(job.company_id),
+                {"app_installed": True, "last_synced_at": clock.iso()},
+                remove=install_backoff.FIELDS,
             )
         else:
             counts = _sync_project(services, procore, job)
     except AppNotInstalledError as exc:
-        services.connections.set_company_fields(job.user_id, str(job.company_id), {"app_installed": False})
+        company = (connection.get("companies") or {}).get(str(job.company_id)) or {}
+        fields = install_backoff.after_refusal(company, now=clock.now())
+        services.connections.set_company_fields(job.user_id, str(job.company_id), fields)
         _finish(services, job, SKIPPED, procore, error=exc.reason)
-        logger.warning("procore app not installed in company", **log)
+        logger.warning("procore app not installed in company", install_checks=fields["install_checks"],
+                       next_install_check_at=fields["next_install_check_at"], **log)
         return SKIPPED
     except (ReauthorizationRequiredError, NotConnectedError) as exc:
         _finish(services, job, FAILED, procore, error=exc.reason)
