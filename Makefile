@@ -8,10 +8,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: demo local test venv clean
 
-$(BIN)/.installed: requirements/dev.txt layers/common/requirements.txt
+$(BIN)/.installed: requirements/dev.txt layers/common/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(TOOLS)/.installed: requirements/tools.txt

@@ -10,15 +10,18 @@ LOCAL_SYNC_INTERVAL, LOCAL_SQS_VISIBILITY_TIMEOUT, PROCORE_*).
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import os
 import signal
 import threading
+from pathlib import Path
 from typing import Any
 
 from local_stack.stack import CALLBACK_PATH, LocalStack
 
 logger = logging.getLogger("local_stack")
+STACK_FILE = Path(__file__).resolve().parent.parent / ".local" / "stack.json"  # for procore-ops --local
 
 
 def start_simulator(*, redirect_uri: str, client_id: str, client_secret: str) -> Any | None:
@@ -62,17 +65,23 @@ def main() -> int:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         stack.start()
+        STACK_FILE.parent.mkdir(exist_ok=True)
+        STACK_FILE.write_text(json.dumps(stack.describe(), indent=2), encoding="utf-8")
         user = os.environ.get("LOCAL_DEMO_USER", "demo-user")
         print(f"gateway     {stack.api_url}")  # noqa: T201
         print(f"simulator   {simulator.url if simulator else '(not running)'}")  # noqa: T201
         print(f"moto        {stack.endpoint_url}")  # noqa: T201
         print(f"user        {user}")  # noqa: T201
         print(f"token       {stack.make_user_token(user)}")  # noqa: T201
+        if simulator is not None:
+            print("procore     sign in as demo@palcode.test, password procore")  # noqa: T201
+        print(f"operators   .venv/bin/procore-ops --local list   (reads .local/stack.json)")  # noqa: T201
         print("serving until Ctrl-C")  # noqa: T201
         stopping.wait()
     except KeyboardInterrupt:
         pass
     finally:
+        STACK_FILE.unlink(missing_ok=True)
         stack.stop()
         if simulator is not None:
             simulator.stop()

@@ -9,6 +9,11 @@ its result the way HTTP API does (500 `{"message":"Internal Server Error"}` if i
 returns something malformed). Extra directories can be served as static files under a
 prefix (`static_dirs={"/app/": path}`), checked before the routes.
 
+The gateway also answers Lambda's Invoke API (`POST /2015-03-31/functions/<name or ARN>/invocations`),
+so `boto3.client("lambda", endpoint_url=<gateway>).invoke(...)` runs the real handler, as
+`aws lambda invoke` does on AWS (moto's own Lambda never runs code without Docker). Like the
+rest of the local stack it checks no credentials: it listens on loopback only.
+
 NOTE: locally the API is served at the root with stage `$default`, whatever `StageName` says,
 and `domainName` is the request's Host header.
 """
@@ -16,7 +21,9 @@ and `domainName` is the request's Host header.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import re
 import secrets
 import threading
 import time
@@ -51,6 +58,7 @@ from local_stack.template import NO_AUTHORIZER, Template
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_PORT = 8080
+_INVOKE_PATH = re.compile(r"/2015-03-31/functions/([^/]+)/invocations")
 Invoke = Callable[[str, Any], Any]
 
 
@@ -190,6 +198,7 @@ class Gateway:
         self._account_id = account_id
         self._apis: list[HttpApiConfig] = []
         self._invoke: Invoke | None = None
+        self._function_ids: dict[str, str] = {}
         self._static: dict[str, Path] = {}
         for prefix, directory in (static_dirs or {}).items():
             self.mount(prefix, directory)
@@ -212,10 +221,16 @@ class Gateway:
         """Serve files of `directory` under the URL prefix (e.g. `/app/`)."""
         self._static["/" + prefix.strip("/") + "/"] = Path(directory).resolve()
 
-    def start(self, apis: Iterable[HttpApiConfig], invoke: Invoke) -> None:
-        """Start serving `apis`, calling handlers through `invoke(logical_id, event)`."""
+    def start(
+        self, apis: Iterable[HttpApiConfig], invoke: Invoke, functions: Mapping[str, str] | None = None
+    ) -> None:
+        """Start serving `apis`, calling handlers through `invoke(logical_id, event)`.
+
+        `functions` maps each function's name and ARN to its logical id, for the Invoke API.
+        """
         self._apis = list(apis)
         self._invoke = invoke
+        self._function_ids = dict(functions or {})
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-gateway", daemon=True
         )
@@ -233,6 +248,9 @@ class Gateway:
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        invocation = _INVOKE_PATH.fullmatch(request.path)
+        if invocation is not None:
+            return self._lambda_invoke(request, unquote(invocation.group(1)))(environ, start_response)
         static = self._serve_static(request, environ)
         if static is not None:
             return static(environ, start_response)
@@ -254,6 +272,31 @@ class Gateway:
             response.headers.add(name, value)
         response.headers["apigw-requestid"] = request_id
         return response(environ, start_response)
+
+    def _lambda_invoke(self, request: Request, name: str) -> Response:
+        """Lambda's Invoke API, RequestResponse only: the handler's result, or its error."""
+        headers = {"Content-Type": "application/json", "x-amzn-RequestId": new_request_id()}
+        logical_id = self._function_ids.get(name)
+        if request.method != "POST" or self._invoke is None:
+            return Response(json.dumps({"message": "Method Not Allowed"}), status=405, headers=headers)
+        if logical_id is None:
+            body = {"Type": "User", "message": f"Function not found: {name}"}
+            headers["x-amzn-ErrorType"] = "ResourceNotFoundException"
+            return Response(json.dumps(body), status=404, headers=headers)
+        try:
+            event = json.loads(request.get_data() or b"{}")
+        except ValueError:
+            headers["x-amzn-ErrorType"] = "InvalidRequestContentException"
+            body = {"Type": "User", "message": "Could not parse request body into json"}
+            return Response(json.dumps(body), status=400, headers=headers)
+        try:
+            result = self._invoke(logical_id, event)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller as Lambda does
+            logger.exception("invoked function failed", extra={"function": logical_id})
+            headers["X-Amz-Function-Error"] = "Unhandled"
+            result = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+        headers["X-Amz-Executed-Version"] = "$LATEST"
+        return Response(json.dumps(result), status=200, headers=headers)
 
     def _answer(self, request: HttpRequest, request_id: str) -> HttpResponse:
         if self._invoke is None:

@@ -44,6 +44,7 @@ LOCAL_JWT_ISSUER = "https://auth.palcode.local"
 LOCAL_JWT_AUDIENCE = "palcode-app"
 CALLBACK_PATH = "/integrations/procore/callback"
 INTEGRATIONS_PAGE_PATH = "/app/integrations"
+LOCAL_PAGES = Path(__file__).resolve().parent / "static"
 
 
 class LocalStack:
@@ -103,7 +104,8 @@ class LocalStack:
             for name in ("PROCORE_LOGIN_URL", "PROCORE_API_URL", "PROCORE_REDIRECT_URI")
             if env.get(name)
         }
-        self._static_dirs = dict(static_dirs or {})
+        # By default the integrations page the callback returns to is a small stand-in page.
+        self._static_dirs = dict(static_dirs if static_dirs is not None else {"/app/": LOCAL_PAGES})
         self.region = DEFAULT_REGION
         self.aws = LocalAws(host=host, region=self.region)
         self.gateway: Gateway | None = None
@@ -201,8 +203,13 @@ class LocalStack:
         self.runtime = FunctionRuntime(
             functions, root=self.root, extra_paths=layer_paths, region=self.region
         )
+        function_ids = {}
+        for logical_id, function in functions.items():
+            function_ids[function.name] = function_ids[function.arn] = logical_id
         self.gateway.start(
-            build_http_apis(template, resolver, jwt_secret=self.jwt_secret), self.runtime.invoke
+            build_http_apis(template, resolver, jwt_secret=self.jwt_secret),
+            self.runtime.invoke,
+            functions=function_ids,
         )
         if self.start_pollers:
             self.pollers = [
@@ -238,6 +245,17 @@ class LocalStack:
     def endpoint_url(self) -> str:
         """The moto server's URL (what AWS_ENDPOINT_URL points at)."""
         return self.aws.endpoint_url
+
+    def describe(self) -> dict[str, Any]:
+        """Where everything is, for tools that drive the stack from another process (the
+        operator CLI's `--local`): endpoints, region, and each resource's physical name."""
+        resolver = self._require(self.resolver)
+        resources = {logical_id: str(physical.ref) for logical_id, physical in resolver.resources.items()}
+        return {
+            "region": self.region,
+            "endpoints": {"aws": self.endpoint_url, "lambda": self.api_url, "api": self.api_url},
+            "resources": resources,
+        }
 
     def physical(self, logical_id: str) -> PhysicalResource:
         """What a resource of the template became locally (`ref` and attributes)."""

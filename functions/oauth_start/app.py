@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from procore_sync.connect import BROWSER_COOKIE, start_connect
-from procore_sync.http import caller_user_id, json_body, make_resolver
+from procore_sync.http import BadRequest, caller_user_id, json_body, make_resolver
 from procore_sync.observability import logger, tracer
 from procore_sync.services import get_services
 
@@ -16,8 +16,9 @@ app = make_resolver()
 def connect() -> Response:
     services = get_services()
     return_to = json_body(app).get("return_to")
-    started = start_connect(services, user_id=caller_user_id(app),
-                            return_to=str(return_to) if return_to is not None else None)
+    if return_to is not None and not isinstance(return_to, str):
+        raise BadRequest("return_to", "must be the URL of an allowed page")
+    started = start_connect(services, user_id=caller_user_id(app), return_to=return_to or None)
     secure = services.settings.procore_redirect_uri.startswith("https://")
     cookie = Cookie(name=BROWSER_COOKIE, value=started.browser_nonce, path="/", secure=secure,
                     http_only=True, same_site=SameSite.LAX_MODE, max_age=started.max_age)

@@ -32,6 +32,8 @@ def test_connect_round_trip_then_first_sync_lands_every_record(local, user_id):
     # THEN the browser lands on the integrations page, connected
     assert result.outcome == "connected", result.reason
     assert result.landing_url.startswith(local.api + "/app/integrations")
+    page = requests.get(result.landing_url, timeout=30)
+    assert page.status_code == 200 and "Procore" in page.text
     status = local.status(user_id)
     assert status["status"] == "connected"
     assert status["procore_user"]["login"] == DEMO_LOGIN

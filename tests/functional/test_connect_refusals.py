@@ -95,3 +95,48 @@ def test_routes_refuse_a_caller_without_a_valid_token(local):
         forged = getattr(requests, method)(f"{local.api}{path}", headers={"Authorization": "Bearer x.y.z"},
                                            timeout=30)
         assert forged.status_code == 401
+
+
+def _post(local, user_id, path, **kwargs):
+    return requests.post(f"{local.api}/integrations/procore/{path}",
+                         headers={"Authorization": f"Bearer {local.token(user_id)}", **kwargs.pop("headers", {})},
+                         timeout=30, **kwargs)
+
+
+def test_a_body_nested_too_deep_to_parse_is_a_400_naming_the_body_not_a_500(local, user_id):
+    for path in ("connect", "disconnect"):
+        response = _post(local, user_id, path, data="[" * 100_000 + "]" * 100_000,
+                         headers={"Content-Type": "application/json"})
+        assert response.status_code == 400, path
+        assert response.json()["field"] == "body"
+
+
+def test_a_json_body_sent_with_a_form_content_type_is_read_as_json(local, user_id):
+    # curl -d sends application/x-www-form-urlencoded; HTTP API hands such bodies over base64-encoded
+    response = _post(local, user_id, "disconnect", data='{"purge": "yes"}',
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 400
+    assert response.json()["field"] == "purge"
+
+
+def test_return_to_that_is_not_a_string_is_refused_as_a_bad_field(local, user_id):
+    for value in (5, True, {}, ["x"]):
+        response = _post(local, user_id, "connect", json={"return_to": value})
+        assert response.status_code == 400
+        assert response.json()["field"] == "return_to"
+
+
+def test_every_answer_about_a_connection_is_marked_no_store(local, user_id):
+    status = requests.get(f"{local.api}/integrations/procore/status",
+                          headers={"Authorization": f"Bearer {local.token(user_id)}"}, timeout=30)
+    disconnect = _post(local, user_id, "disconnect", json={})
+    assert status.headers["Cache-Control"] == disconnect.headers["Cache-Control"] == "no-store"
+    assert status.json()["reason"] == "no_connection"
+
+
+def test_a_user_id_too_long_to_key_our_tables_is_unauthorized(local):
+    token = local.stack.make_user_token("u" * 5000)
+    response = requests.get(f"{local.api}/integrations/procore/status", headers={"Authorization": f"Bearer {token}"},
+                            timeout=30)
+    assert response.status_code == 401
+    assert response.json()["message"] == "Unauthorized"

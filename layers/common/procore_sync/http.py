@@ -6,28 +6,36 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import UnauthorizedError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from .errors import IntegrationError
 from .observability import logger
+
+
+MAX_USER_ID_LENGTH = 200  # it leads every DynamoDB key of the user's data
+
+
+class Unauthorized(Exception):
+    """The request carries no usable Palcode.ai identity."""
 
 
 def caller_user_id(app: APIGatewayHttpResolver) -> str:
     """The Palcode.ai user id (`sub`) from the HTTP API's JWT authorizer; never from the request."""
     claims = app.current_event.request_context.authorizer.jwt_claim or {}
     user_id = claims.get("sub")
-    if not user_id:
-        raise UnauthorizedError("Unauthorized")
-    return str(user_id)
+    if not user_id or not isinstance(user_id, str) or len(user_id) > MAX_USER_ID_LENGTH:
+        raise Unauthorized()
+    return user_id
 
 
 def json_body(app: APIGatewayHttpResolver) -> dict[str, Any]:
-    body = app.current_event.body
+    """The request body as a JSON object (HTTP API base64-encodes bodies it deems binary)."""
+    body = app.current_event.decoded_body
     if not body:
         return {}
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise BadRequest("body", "must be a JSON object") from None
     if not isinstance(parsed, dict):
         raise BadRequest("body", "must be a JSON object")
@@ -50,8 +58,20 @@ def error_response(status: int, error: str, message: str, **extra: Any) -> Respo
     )
 
 
+def _no_store(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    # Every answer is about one user's connection: no browser or proxy may keep a copy.
+    response = next_middleware(app)
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def make_resolver() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver()
+    app.use([_no_store])
+
+    @app.exception_handler(Unauthorized)
+    def _unauthorized(exc: Unauthorized) -> Response:
+        return error_response(401, "unauthorized", "Unauthorized")
 
     @app.exception_handler(BadRequest)
     def _bad_request(exc: BadRequest) -> Response:

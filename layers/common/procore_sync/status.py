@@ -14,12 +14,12 @@ if TYPE_CHECKING:
 ENTITIES = ("projects", "bid_packages", "bids", "vendors")
 
 
-def _plain(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
     """DynamoDB numbers come back as Decimal; JSON wants int."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [json_ready(v) for v in value]
     if hasattr(value, "as_integer_ratio") and not isinstance(value, bool | int | float):
         return int(value) if value == int(value) else float(value)
     return value
@@ -57,7 +57,7 @@ def summarize_run(latest: dict[str, Any] | None) -> dict[str, Any] | None:
     states = {c["state"] for c in companies.values()}
     overall = "running" if "running" in states else ("failed" if "failed" in states else "succeeded")
     finished_at = max((c["finished_at"] for c in companies.values() if c["finished_at"]), default=None)
-    return _plain({
+    return json_ready({
         "run_id": run["run_id"], "trigger": run.get("trigger"), "state": overall,
         "started_at": run.get("started_at"), "finished_at": None if overall == "running" else finished_at,
         "companies": companies,
@@ -67,7 +67,7 @@ def summarize_run(latest: dict[str, Any] | None) -> dict[str, Any] | None:
 def connection_status(services: Services, user_id: str) -> dict[str, Any]:
     connection = services.connections.get(user_id)
     if connection is None:
-        return {"status": NOT_CONNECTED, "reason": "never_connected", "procore_user": None,
+        return {"status": NOT_CONNECTED, "reason": "no_connection", "procore_user": None,
                 "connected_at": None, "companies": [], "last_sync": None}
     last_sync = summarize_run(services.sync_state.latest_run(user_id))
     companies = []
@@ -83,7 +83,7 @@ def connection_status(services: Services, user_id: str) -> dict[str, Any]:
                                       if company.get("next_install_check_at") else None),
             "last_sync": run_part,
         })
-    return _plain({
+    return json_ready({
         "status": connection.get("status"),
         "reason": connection.get("reason"),
         "procore_user": connection.get("procore_user"),

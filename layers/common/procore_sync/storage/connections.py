@@ -145,11 +145,19 @@ class ConnectionRepository:
 
     def iter_connected(self, page_size: int = 100) -> Any:
         """Yield the user ids and companies of every connected user, one page at a time."""
-        kwargs: dict[str, Any] = {
-            "FilterExpression": Attr("status").eq(CONNECTED),
-            "ProjectionExpression": "user_id, companies",
-            "Limit": page_size,
-        }
+        return self._scan(
+            FilterExpression=Attr("status").eq(CONNECTED),
+            ProjectionExpression="user_id, companies",
+            Limit=page_size,
+        )
+
+    def iter_all(self, page_size: int = 100) -> Any:
+        """Yield every connection, whatever its status, without the token attributes."""
+        return self._scan(
+            ProjectionExpression=_PUBLIC, ExpressionAttributeNames={"#status": "status"}, Limit=page_size
+        )
+
+    def _scan(self, **kwargs: Any) -> Any:
         while True:
             page = self._table.scan(**kwargs)
             yield from page.get("Items", [])

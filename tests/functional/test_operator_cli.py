@@ -1,0 +1,66 @@
+"""The operator CLI against the local stack: list, show, and disconnect a user by invoking the
+disconnect function (through the gateway's Lambda Invoke API, as `aws lambda invoke` would)."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import requests
+
+from procore_ops.cli import main
+from procore_sync.services import get_services
+
+from .conftest import DEMO_LOGIN
+
+
+@pytest.fixture
+def stack_file(local, tmp_path, monkeypatch):
+    path = tmp_path / "stack.json"
+    path.write_text(json.dumps(local.stack.describe()), encoding="utf-8")
+    # the CLI points the process's AWS clients at the stack: put the variables back afterwards
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_LAMBDA", "AWS_DEFAULT_REGION"):
+        if name in os.environ:
+            monkeypatch.setenv(name, os.environ[name])
+        else:
+            monkeypatch.delenv(name, raising=False)
+    return str(path)
+
+
+def run(capsys, *args: str) -> tuple[int, str]:
+    code = main(list(args))
+    return code, capsys.readouterr().out
+
+
+def test_operator_lists_shows_and_disconnects_a_user(local, user_id, stack_file, capsys):
+    local.connect(user_id)
+    local.settle()
+    held = get_services().tokens(user_id).current()
+
+    code, out = run(capsys, "--local", stack_file, "--json", "list")
+    assert code == 0
+    rows = {row["user_id"]: row for row in json.loads(out)}
+    assert rows[user_id]["status"] == "connected" and rows[user_id]["procore_login"] == DEMO_LOGIN
+    assert held not in out
+
+    code, out = run(capsys, "--local", stack_file, "show", user_id)
+    assert code == 0 and "connected" in out and DEMO_LOGIN in out and held not in out
+
+    code, out = run(capsys, "--local", stack_file, "disconnect", user_id, "--purge")
+    assert code == 0 and "revoked at Procore: True" in out
+    assert get_services().connections.get(user_id) is None
+    me = requests.get(f"{local.sim.url}/rest/v1.0/me", headers={"Authorization": f"Bearer {held}"}, timeout=30)
+    assert me.status_code == 401
+    assert local.status(user_id)["status"] == "not_connected"
+
+
+def test_operator_cli_says_clearly_when_there_is_no_local_stack(tmp_path, capsys):
+    code = main(["--local", str(tmp_path / "missing.json"), "list"])
+    assert code == 2
+    assert "make local" in capsys.readouterr().err
+
+
+def test_disconnecting_a_user_without_a_connection_says_so(local, stack_file, capsys):
+    code, out = run(capsys, "--local", stack_file, "disconnect", "palcode-user-nobody")
+    assert code == 0 and "had no Procore connection" in out
