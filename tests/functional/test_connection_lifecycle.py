@@ -282,3 +282,15 @@ def test_no_secret_appears_in_any_log_line_at_debug(local, user_id, debug_logs, 
     assert "procore connected" in everything  # the capture did see the functions' lines
     leaked = [name for name, value in secrets.items() if value in everything]
     assert leaked == []
+
+
+def test_connect_sends_pkce_s256_along_with_the_client_secret(local, user_id):
+    # GIVEN a Procore that refuses any code exchange without a valid S256 PKCE verifier
+    local.sim.state.set_config(pkce="require")
+    browser, callback_url = authorize(local.api, local.token(user_id), login=DEMO_LOGIN, password=PASSWORD)
+    # WHEN the callback exchanges the code (the client secret goes in the body, as Procore wants)
+    result = follow_callback(browser, callback_url)
+    # THEN Procore accepted the verifier, and the connection is made
+    assert result.outcome == "connected", result.reason
+    exchanges = local.sim.state.token_calls("authorization_code")
+    assert [call["outcome"] for call in exchanges] == ["issued"]
