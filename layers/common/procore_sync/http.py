@@ -65,8 +65,9 @@ def _no_store(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> R
     return response
 
 
-def make_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
+def make_resolver(*, enable_validation: bool = False) -> APIGatewayHttpResolver:
+    """A resolver with our error shapes; `enable_validation` checks typed parameters (422)."""
+    app = APIGatewayHttpResolver(enable_validation=enable_validation)
     app.use([_no_store])
 
     @app.exception_handler(Unauthorized)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
+from boto3.dynamodb.conditions import Attr, Key
 
 from .. import aws
 
@@ -81,6 +81,27 @@ class RecordRepository:
                 batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
                 deleted += 1
         return deleted
+
+    def exists(self, pk: str, sk: str) -> bool:
+        item = self._table.get_item(Key={"pk": pk, "sk": sk}, ProjectionExpression="sk").get("Item")
+        return item is not None
+
+    def page(
+        self, pk: str, prefix: str, *, limit: int, after: str | None, include_deleted: bool
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Up to `limit` items under the prefix in key order, after the sort key `after`;
+        and whether more follow."""
+        extra: dict[str, Any] = {"Limit": limit + 1}
+        if after is not None:
+            extra["ExclusiveStartKey"] = {"pk": pk, "sk": after}
+        if not include_deleted:
+            extra["FilterExpression"] = Attr("deleted_at").not_exists()
+        found: list[dict[str, Any]] = []
+        for item in self._query(pk, prefix, **extra):
+            found.append(item)
+            if len(found) > limit:
+                return found[:limit], True
+        return found, False
 
     def count(self, pk: str, prefix: str, *, include_deleted: bool = False) -> int:
         return sum(

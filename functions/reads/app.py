@@ -1,0 +1,68 @@
+"""The read routes of the Palcode.ai screens: projects, bid packages, bids and vendors.
+
+Each answers `{"items": [...], "next_cursor": ...}` for the caller only; `limit` is bounded,
+`cursor` is opaque, `include_deleted=true` adds records Procore no longer shows.
+"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+
+from procore_sync import reads
+from procore_sync.cursor import CursorError
+from procore_sync.http import BadRequest, caller_user_id, error_response, make_resolver
+from procore_sync.observability import logger, tracer
+from procore_sync.services import get_services
+
+app = make_resolver(enable_validation=True)
+
+Id = Annotated[int, Path(gt=0, lt=2**63)]
+Limit = Annotated[int, Query(ge=1, le=200, description="records per page")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="next_cursor of the previous page")]
+IncludeDeleted = Annotated[bool, Query(description="also records Procore no longer shows")]
+
+
+@app.exception_handler(reads.NotFound)
+def _not_found(exc: reads.NotFound):
+    return error_response(404, "not_found", "no such record among what was synced for you")
+
+
+@app.exception_handler(CursorError)
+def _bad_cursor(exc: CursorError):
+    return error_response(400, "bad_request", "cursor is not one this listing issued", field="cursor")
+
+
+def _page(listing: reads.Listing, limit: int, cursor: str | None, include_deleted: bool) -> dict:
+    return reads.read_page(get_services(), user_id=caller_user_id(app), listing=listing, limit=limit,
+                           cursor=cursor, include_deleted=include_deleted)
+
+
+@app.get("/procore/companies/<company_id>/projects")
+def list_projects(company_id: Id, limit: Limit = 50, cursor: Cursor = None,
+                  include_deleted: IncludeDeleted = False) -> dict:
+    return _page(reads.projects(company_id), limit, cursor, include_deleted)
+
+
+@app.get("/procore/companies/<company_id>/projects/<project_id>/bid-packages")
+def list_bid_packages(company_id: Id, project_id: Id, limit: Limit = 50, cursor: Cursor = None,
+                      include_deleted: IncludeDeleted = False) -> dict:
+    return _page(reads.bid_packages(company_id, project_id), limit, cursor, include_deleted)
+
+
+@app.get("/procore/companies/<company_id>/projects/<project_id>/bid-packages/<bid_package_id>/bids")
+def list_bids(company_id: Id, project_id: Id, bid_package_id: Id, limit: Limit = 50, cursor: Cursor = None,
+              include_deleted: IncludeDeleted = False) -> dict:
+    return _page(reads.bids(company_id, project_id, bid_package_id), limit, cursor, include_deleted)
+
+
+@app.get("/procore/companies/<company_id>/vendors")
+def list_vendors(company_id: Id, limit: Limit = 50, cursor: Cursor = None,
+                 include_deleted: IncludeDeleted = False) -> dict:
+    return _page(reads.vendors(company_id), limit, cursor, include_deleted)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler(capture_response=False)
+def lambda_handler(event, context):
+    return app.resolve(event, context)
