@@ -140,6 +140,28 @@ class ConnectionRepository:
             if not _is_conditional_failure(exc):
                 raise
 
+    def claim_manual_sync(self, user_id: str, *, now: float, interval: int) -> float | None:
+        """Note a "sync now" request, unless one came within `interval` seconds: then return
+        when that one came (and note nothing). Atomic, so two requests cannot both pass."""
+        try:
+            self._table.update_item(
+                Key={"user_id": user_id},
+                UpdateExpression="SET manual_sync_requested_at = :now",
+                ConditionExpression=(
+                    "attribute_exists(user_id) AND "
+                    "(attribute_not_exists(manual_sync_requested_at) OR manual_sync_requested_at <= :before)"
+                ),
+                ExpressionAttributeValues={":now": int(now), ":before": int(now) - interval},
+            )
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+            item = self._table.get_item(
+                Key={"user_id": user_id}, ProjectionExpression="manual_sync_requested_at"
+            ).get("Item") or {}
+            return float(item.get("manual_sync_requested_at") or now)
+        return None
+
     def delete(self, user_id: str) -> None:
         self._table.delete_item(Key={"user_id": user_id})
 
