@@ -21,7 +21,7 @@ def _browser_nonce() -> str | None:
 
 
 @app.get("/integrations/procore/callback")
-def callback() -> Response:
+def callback():
     services = get_services()
     params = {k: v for k, v in (app.current_event.query_string_parameters or {}).items()
               if k in ("code", "state", "error", "error_description")}

@@ -13,7 +13,7 @@ app = make_resolver()
 
 
 @app.post("/integrations/procore/connect")
-def connect() -> Response:
+def connect():
     services = get_services()
     return_to = json_body(app).get("return_to")
     if return_to is not None and not isinstance(return_to, str):

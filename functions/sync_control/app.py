@@ -62,7 +62,7 @@ def put_companies() -> dict:
 
 
 @app.post("/integrations/procore/sync")
-def sync() -> Response:
+def sync():
     result = sync_control.sync_now(get_services(), caller_user_id(app))
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=result)
 
