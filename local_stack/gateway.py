@@ -14,6 +14,10 @@ so `boto3.client("lambda", endpoint_url=<gateway>).invoke(...)` runs the real ha
 `aws lambda invoke` does on AWS (moto's own Lambda never runs code without Docker). Like the
 rest of the local stack it checks no credentials: it listens on loopback only.
 
+`POST /_local/sign-in` `{"user_id": "..."}` answers `{"token": <JWT>}` for that Palcode.ai user,
+signed with the local secret: the local stand-in for Palcode.ai's own sign-in, used by the web
+page in `web/`. It exists only here, never in the template.
+
 NOTE: locally the API is served at the root with stage `$default`, whatever `StageName` says,
 and `domainName` is the request's Host header.
 """
@@ -59,6 +63,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_PORT = 8080
 _INVOKE_PATH = re.compile(r"/2015-03-31/functions/([^/]+)/invocations")
+_LOCAL_USER = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 Invoke = Callable[[str, Any], Any]
 
 
@@ -199,6 +204,7 @@ class Gateway:
         self._apis: list[HttpApiConfig] = []
         self._invoke: Invoke | None = None
         self._function_ids: dict[str, str] = {}
+        self._sign_in: Callable[[str], str] | None = None
         self._static: dict[str, Path] = {}
         for prefix, directory in (static_dirs or {}).items():
             self.mount(prefix, directory)
@@ -222,7 +228,11 @@ class Gateway:
         self._static["/" + prefix.strip("/") + "/"] = Path(directory).resolve()
 
     def start(
-        self, apis: Iterable[HttpApiConfig], invoke: Invoke, functions: Mapping[str, str] | None = None
+        self,
+        apis: Iterable[HttpApiConfig],
+        invoke: Invoke,
+        functions: Mapping[str, str] | None = None,
+        sign_in: Callable[[str], str] | None = None,
     ) -> None:
         """Start serving `apis`, calling handlers through `invoke(logical_id, event)`.
 
@@ -231,6 +241,7 @@ class Gateway:
         self._apis = list(apis)
         self._invoke = invoke
         self._function_ids = dict(functions or {})
+        self._sign_in = sign_in
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-gateway", daemon=True
         )
@@ -248,6 +259,8 @@ class Gateway:
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
+        if request.path == "/_local/sign-in" and self._sign_in is not None:
+            return self._local_sign_in(request)(environ, start_response)
         invocation = _INVOKE_PATH.fullmatch(request.path)
         if invocation is not None:
             return self._lambda_invoke(request, unquote(invocation.group(1)))(environ, start_response)
@@ -272,6 +285,18 @@ class Gateway:
             response.headers.add(name, value)
         response.headers["apigw-requestid"] = request_id
         return response(environ, start_response)
+
+    def _local_sign_in(self, request: Request) -> Response:
+        headers = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+        try:
+            user_id = json.loads(request.get_data() or b"{}").get("user_id")
+        except (ValueError, AttributeError):
+            user_id = None
+        if request.method != "POST" or not isinstance(user_id, str) or not _LOCAL_USER.fullmatch(user_id):
+            body = {"message": "POST {\"user_id\": \"...\"} (letters, digits, . _ @ -; at most 64)"}
+            return Response(json.dumps(body), status=400, headers=headers)
+        assert self._sign_in is not None
+        return Response(json.dumps({"token": self._sign_in(user_id)}), status=200, headers=headers)
 
     def _lambda_invoke(self, request: Request, name: str) -> Response:
         """Lambda's Invoke API, RequestResponse only: the handler's result, or its error."""

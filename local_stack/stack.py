@@ -44,7 +44,7 @@ LOCAL_JWT_ISSUER = "https://auth.palcode.local"
 LOCAL_JWT_AUDIENCE = "palcode-app"
 CALLBACK_PATH = "/integrations/procore/callback"
 INTEGRATIONS_PAGE_PATH = "/app/integrations"
-LOCAL_PAGES = Path(__file__).resolve().parent / "static"
+LOCAL_PAGES = REPO_ROOT / "web"  # the Palcode.ai stand-in page, served at /app/
 
 
 class LocalStack:
@@ -210,6 +210,7 @@ class LocalStack:
             build_http_apis(template, resolver, jwt_secret=self.jwt_secret),
             self.runtime.invoke,
             functions=function_ids,
+            sign_in=self.make_user_token,
         )
         if self.start_pollers:
             self.pollers = [
