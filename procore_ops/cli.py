@@ -1,6 +1,6 @@
 """`procore-ops`: list connections, show one user's connection, disconnect a user.
 
-    procore-ops --local list                           # the stack `make local` runs
+    procore-ops --local list                           # the stack `make local` runs (.local/stack.json)
     procore-ops --stack palcode-procore-dev --profile ops --region us-east-1 show USER_ID
     procore-ops --stack palcode-procore-dev disconnect USER_ID [--purge]
 
@@ -18,14 +18,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from procore_ops.target import LOCAL_STACK_FILE, Target, TargetError, aws_target, local_target
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="procore-ops", description=__doc__.split("\n", 1)[0])
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--local", nargs="?", const=LOCAL_STACK_FILE, type=Path, metavar="STACK_FILE",
-                       help="the local stack that `make local` runs (it writes .local/stack.json)")
+    where.add_argument("--local", action="store_true", help="the local stack that `make local` runs")
+    parser.add_argument("--local-file", type=Path, default=LOCAL_STACK_FILE, metavar="STACK_FILE",
+                        help="with --local: the file `make local` writes (default .local/stack.json)")
     where.add_argument("--stack", help="the CloudFormation stack name on AWS (e.g. palcode-procore-dev)")
     parser.add_argument("--profile", help="AWS profile (with --stack)")
     parser.add_argument("--region", help="AWS region (with --stack)")
@@ -92,17 +95,30 @@ def disconnect_user(target: Target, user_id: str, *, purge: bool) -> dict[str, A
     result = json.loads(answer["Payload"].read() or b"null")
     if answer.get("FunctionError"):
         raise TargetError(f"the disconnect function failed: {result}")
+    if not isinstance(result, dict) or "error" in result:
+        raise TargetError(f"the disconnect function refused: {result}")
     return result
 
 
+def _text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def _print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    widths = {c: max([len(c), *(len(str(r.get(c) or "")) for r in rows)]) for c in columns}
+    widths = {c: max([len(c), *(len(_text(r.get(c))) for r in rows)]) for c in columns}
     print("  ".join(c.ljust(widths[c]) for c in columns))
     for row in rows:
-        print("  ".join(str(row.get(c) or "").ljust(widths[c]) for c in columns))
+        print("  ".join(_text(row.get(c)).ljust(widths[c]) for c in columns))
 
 
 def _print_status(status: dict[str, Any]) -> None:
+    if status.get("reason") == "no_connection":
+        print("no Procore connection for this user id (never connected, or disconnected)")
+        return
     user = status.get("procore_user") or {}
     print(f"status        {status['status']}" + (f" ({status['reason']})" if status.get("reason") else ""))
     print(f"procore user  {user.get('name') or '-'} <{user.get('login') or '-'}>")
@@ -117,7 +133,8 @@ def _print_status(status: dict[str, Any]) -> None:
         counts = run.get("counts") or {}
         rows.append({
             "company": company["id"], "name": company.get("name"), "selected": company.get("selected"),
-            "installed": company.get("app_installed"), "last sync": run.get("state"),
+            "installed": company.get("app_installed"), "next install check": company.get("next_install_check_at"),
+            "last sync": run.get("state"),
             **{entity: sum((counts.get(entity) or {}).get(k, 0) for k in ("created", "updated", "unchanged"))
                for entity in ("projects", "bid_packages", "bids", "vendors")},
             "errors": "; ".join(e["error"] for e in run.get("errors", [])),
@@ -131,9 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.local:
-            target = local_target(args.local)
+            target = local_target(args.local_file)
         else:
             target = aws_target(args.stack, profile=args.profile, region=args.region)
+        from procore_sync import aws
+
+        aws.reset_clients()  # the target may have changed where AWS clients point
         if args.command == "list":
             result: Any = list_connections(target)
         elif args.command == "show":
@@ -142,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
             result = disconnect_user(target, args.user_id, purge=args.purge)
     except TargetError as exc:
         print(f"procore-ops: {exc}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as exc:
+        print(f"procore-ops: AWS call failed: {exc}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(result, indent=2, default=str))

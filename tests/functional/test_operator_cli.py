@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import requests
@@ -13,6 +16,8 @@ from procore_ops.cli import main
 from procore_sync.services import get_services
 
 from .conftest import DEMO_LOGIN
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -38,16 +43,16 @@ def test_operator_lists_shows_and_disconnects_a_user(local, user_id, stack_file,
     local.settle()
     held = get_services().tokens(user_id).current()
 
-    code, out = run(capsys, "--local", stack_file, "--json", "list")
+    code, out = run(capsys, "--local", "--local-file", stack_file, "--json", "list")
     assert code == 0
     rows = {row["user_id"]: row for row in json.loads(out)}
     assert rows[user_id]["status"] == "connected" and rows[user_id]["procore_login"] == DEMO_LOGIN
     assert held not in out
 
-    code, out = run(capsys, "--local", stack_file, "show", user_id)
+    code, out = run(capsys, "--local", "--local-file", stack_file, "show", user_id)
     assert code == 0 and "connected" in out and DEMO_LOGIN in out and held not in out
 
-    code, out = run(capsys, "--local", stack_file, "disconnect", user_id, "--purge")
+    code, out = run(capsys, "--local", "--local-file", stack_file, "disconnect", user_id, "--purge")
     assert code == 0 and "revoked at Procore: True" in out
     assert get_services().connections.get(user_id) is None
     me = requests.get(f"{local.sim.url}/rest/v1.0/me", headers={"Authorization": f"Bearer {held}"}, timeout=30)
@@ -56,11 +61,32 @@ def test_operator_lists_shows_and_disconnects_a_user(local, user_id, stack_file,
 
 
 def test_operator_cli_says_clearly_when_there_is_no_local_stack(tmp_path, capsys):
-    code = main(["--local", str(tmp_path / "missing.json"), "list"])
+    code = main(["--local", "--local-file", str(tmp_path / "missing.json"), "list"])
     assert code == 2
     assert "make local" in capsys.readouterr().err
 
 
 def test_disconnecting_a_user_without_a_connection_says_so(local, stack_file, capsys):
-    code, out = run(capsys, "--local", stack_file, "disconnect", "palcode-user-nobody")
+    code, out = run(capsys, "--local", "--local-file", stack_file, "disconnect", "palcode-user-nobody")
     assert code == 0 and "had no Procore connection" in out
+
+
+def test_the_documented_command_line_parses_as_written():
+    from procore_ops.cli import _parser
+
+    args = _parser().parse_args(["--local", "list"])
+    assert args.local and args.command == "list"
+    args = _parser().parse_args(["--local", "show", "demo-user"])
+    assert args.command == "show" and args.user_id == "demo-user"
+
+
+def test_a_refused_disconnect_and_a_stack_that_is_gone_are_clear_errors(local, stack_file, tmp_path, capsys):
+    code = main(["--local", "--local-file", stack_file, "disconnect", ""])
+    assert code == 2 and "refused" in capsys.readouterr().err
+    gone = tmp_path / "gone.json"
+    described = json.loads(open(stack_file, encoding="utf-8").read())
+    described["endpoints"] = {"aws": "http://127.0.0.1:9", "lambda": "http://127.0.0.1:9", "api": "http://127.0.0.1:9"}
+    gone.write_text(json.dumps(described), encoding="utf-8")
+    ran = subprocess.run([sys.executable, "-m", "procore_ops.cli", "--local", "--local-file", str(gone), "list"],
+                         capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
+    assert ran.returncode == 2 and "AWS call failed" in ran.stderr and "Traceback" not in ran.stderr
