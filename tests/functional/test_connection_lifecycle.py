@@ -294,3 +294,31 @@ def test_connect_sends_pkce_s256_along_with_the_client_secret(local, user_id):
     assert result.outcome == "connected", result.reason
     exchanges = local.sim.state.token_calls("authorization_code")
     assert [call["outcome"] for call in exchanges] == ["issued"]
+
+
+def test_parallel_connects_leave_one_connection_one_sync_and_one_live_token_pair(local, user_id):
+    # GIVEN five browsers of the same user each through Procore's Allow
+    from concurrent.futures import ThreadPoolExecutor
+
+    local.sim.state.set_config(rate_limits_enabled=False)
+    flows = [authorize(local.api, local.token(user_id), login=DEMO_LOGIN, password=PASSWORD) for _ in range(5)]
+
+    # WHEN their callbacks arrive at the same moment
+    with ThreadPoolExecutor(5) as pool:
+        results = list(pool.map(lambda flow: follow_callback(*flow), flows))
+    local.settle()
+
+    # THEN every browser lands connected, one sync ran, and Procore holds one live pair
+    assert [r.outcome for r in results] == ["connected"] * 5
+    runs = boto3.client("dynamodb").query(
+        TableName=get_services().settings.sync_state_table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :run)",
+        FilterExpression="attribute_exists(#trigger)", ExpressionAttributeNames={"#trigger": "trigger"},
+        ExpressionAttributeValues={":pk": {"S": f"user#{user_id}"}, ":run": {"S": "run#"}},
+    )["Items"]
+    assert len(runs) == 1
+    live = [p for p in local.sim.state.token_pairs(DEMO_LOGIN) if not p.access_revoked]
+    assert len(live) == 1
+    held = get_services().tokens(user_id).current()
+    assert live[0].access_token == held
+    assert local.status(user_id)["status"] == "connected"

@@ -56,7 +56,7 @@ def _connect(repo, cipher, user_id="u1", expires_in=60, lifetime=5400):
                       created_at=int(clock.now()) - lifetime + expires_in)
     repo.save_connected({"user_id": user_id, "status": "connected", "companies": {},
                          "token_blob": seal(cipher, user_id, tokens), "token_expires_at": tokens.expires_at,
-                         "token_version": 1})
+                         "token_version": 1}, replacing_version=None)
 
 
 def _tokens(repo, cipher, oauth, user_id="u1"):
@@ -176,3 +176,40 @@ def test_a_new_pairs_life_is_counted_on_our_clock_not_procores():
               "token_type": "bearer"}
     # THEN the fresh token is good for its whole 5400 s from when the answer arrived
     assert TokenSet.from_response(answer, now=now).expires_at == int(now) + 5400
+
+
+class ReconnectDuringRefresh(FakeOAuth):
+    """While the refresh is at Procore, the user connects again (a new pair, version 2)."""
+
+    def __init__(self, repo, cipher):
+        super().__init__(delay=0)
+        self.repo, self.cipher, self.revoked = repo, cipher, []
+
+    def refresh(self, *, refresh_token, now):
+        fresh = TokenSet(access_token="reconnected", refresh_token="r-new", expires_in=5400,
+                         created_at=int(clock.now()))
+        self.repo.save_connected({"user_id": "u1", "status": "connected", "companies": {},
+                                  "token_blob": seal(self.cipher, "u1", fresh),
+                                  "token_expires_at": fresh.expires_at, "token_version": 2},
+                                 replacing_version=1)
+        return super().refresh(refresh_token=refresh_token, now=now)
+
+    def revoke(self, *, token):
+        self.revoked.append(token)
+
+
+def test_a_reconnect_during_a_refresh_is_not_undone(env):
+    # GIVEN a token about to expire, and the user reconnecting while a worker refreshes it
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=60)
+    oauth = ReconnectDuringRefresh(repo, cipher)
+
+    # WHEN the worker's refresh cannot be stored (the reconnect took its lease)
+    token = _tokens(repo, cipher, oauth).current()
+
+    # THEN the worker uses the reconnect's token, the connection stays connected, and the pair
+    # the worker got but could not store is revoked at Procore
+    assert token == "reconnected"
+    item = repo.get("u1", with_tokens=True)
+    assert item["status"] == "connected" and int(item["token_version"]) == 2
+    assert oauth.revoked == ["access-1"]

@@ -22,7 +22,7 @@ from .procore.errors import InvalidGrantError, OAuthError, ProcoreError
 from .services import Services
 from .storage.connections import CONNECTED
 from .sync.dispatch import queue_sync_for_user
-from .tokens import seal
+from .tokens import seal, unseal
 
 BROWSER_COOKIE = "procore_connect"
 
@@ -141,14 +141,15 @@ def _connect(services: Services, *, user_id: str, code: str, code_verifier: str)
                 "selected": True,
                 "app_installed": True,
             }
-    previous = services.connections.get(user_id)
+    previous = services.connections.get(user_id, with_tokens=True)
     if previous and previous.get("companies"):
         for company_id, company in companies.items():
             earlier = previous["companies"].get(company_id)
             if earlier is not None:
                 company["selected"] = bool(earlier.get("selected", True))
+    previous_version = int(previous["token_version"]) if previous and "token_version" in previous else None
     now = clock.iso()
-    services.connections.save_connected(
+    saved = services.connections.save_connected(
         {
             "user_id": user_id,
             "status": CONNECTED,
@@ -158,11 +159,31 @@ def _connect(services: Services, *, user_id: str, code: str, code_verifier: str)
             "updated_at": now,
             "token_blob": seal(services.cipher, user_id, tokens),
             "token_expires_at": tokens.expires_at,
-            "token_version": int(previous.get("token_version", 0)) + 1 if previous else 1,
-        }
+            "token_version": (previous_version or 0) + 1,
+        },
+        replacing_version=previous_version,
     )
+    if not saved:
+        # Another callback of this user's connected at the same moment and holds the connection
+        # (and its first sync); ours is surplus: leave no live pair behind at Procore.
+        _revoke_quietly(services, user_id, tokens.access_token)
+        logger.info("procore connected by a concurrent callback", user_id=user_id)
+        return
+    if previous and previous.get("token_blob") is not None:  # a reconnect replaces a live pair
+        try:
+            _revoke_quietly(services, user_id, unseal(services.cipher, user_id, previous["token_blob"]).access_token)
+        except IntegrationError:
+            logger.warning("the replaced procore token pair did not decrypt", user_id=user_id)
     logger.info("procore connected", user_id=user_id, companies=len(companies))
     queue_sync_for_user(services, user_id=user_id, companies=companies, trigger="connect")
+
+
+def _revoke_quietly(services: Services, user_id: str, access_token: str) -> None:
+    try:
+        services.oauth().revoke(token=access_token)
+    except Exception as exc:  # noqa: BLE001 - best effort; the failure is only logged
+        logger.warning("revoking a surplus procore token pair failed", user_id=user_id,
+                       error=type(exc).__name__)
 
 
 class _FixedToken:

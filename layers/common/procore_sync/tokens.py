@@ -131,35 +131,45 @@ class ConnectionTokens(AccessTokens):
         try:
             new = self._oauth_factory().refresh(refresh_token=old.refresh_token, now=clock.now())
         except InvalidGrantError:
-            self._give_up("refresh_token_rejected")
-            raise ReauthorizationRequiredError(
-                "Procore rejected the refresh token", reason="refresh_token_rejected"
-            ) from None
+            return self._give_up("refresh_token_rejected", version, "Procore rejected the refresh token")
         except ProcoreUnavailableError:
             # The answer was lost; Procore may have rotated the pair already. Never resend.
-            self._give_up("refresh_response_lost")
-            raise ReauthorizationRequiredError(
-                "the answer to a token refresh was lost", reason="refresh_response_lost"
-            ) from None
+            return self._give_up("refresh_response_lost", version, "the answer to a token refresh was lost")
         except (OAuthError, ProcoreError) as exc:
-            self._give_up("refresh_failed")
-            raise ReauthorizationRequiredError(
-                f"token refresh failed ({exc.status})", reason="refresh_failed"
-            ) from None
+            return self._give_up("refresh_failed", version, f"token refresh failed ({exc.status})")
         blob = seal(self._cipher, self.user_id, new)
         stored = self._connections.store_refreshed_tokens(
             self.user_id, owner=self._owner, version=version, blob=blob,
             expires_at=new.expires_at, now=clock.iso(),
         )
         if not stored:
-            # Our lease expired and someone else moved on; the pair we hold may be the live one,
-            # but we cannot store it safely, so the connection must be authorized again.
-            self._give_up("refresh_lease_lost")
-            raise ReauthorizationRequiredError("token refresh lost its lease", reason="refresh_lease_lost")
+            # Our lease was lost (it expired, or the user connected again meanwhile). The pair we
+            # hold cannot be stored safely: revoke it, so no live pair is left behind.
+            self._revoke_quietly(new)
+            return self._give_up("refresh_lease_lost", version, "token refresh lost its lease")
         self._cached = (version + 1, new)
         logger.info("procore token refreshed", user_id=self.user_id, token_version=version + 1)
         return new.access_token
 
-    def _give_up(self, reason: str) -> None:
+    def _give_up(self, reason: str, version: int, message: str) -> str:
+        """The tokens of `version` are dead: mark the connection, unless they were replaced
+        meanwhile (a reconnect, another refresh). Then the replacement is used instead."""
+        marked = self._connections.mark_reauthorization_required(
+            self.user_id, reason=reason, now=clock.iso(), version=version
+        )
+        if not marked:
+            logger.info("procore tokens were replaced during a failed refresh; using the new ones",
+                        user_id=self.user_id, reason=reason)
+            item = self._load()
+            tokens = self._tokens_of(item)
+            if tokens.expires_at > clock.now():
+                return tokens.access_token
         logger.warning("procore connection needs reauthorization", user_id=self.user_id, reason=reason)
-        self._connections.mark_reauthorization_required(self.user_id, reason=reason, now=clock.iso())
+        raise ReauthorizationRequiredError(message, reason=reason)
+
+    def _revoke_quietly(self, tokens: TokenSet) -> None:
+        try:
+            self._oauth_factory().revoke(token=tokens.access_token)
+        except Exception as exc:  # noqa: BLE001 - best effort; the failure is only logged
+            logger.warning("revoking an unstored token pair failed", user_id=self.user_id,
+                           error=type(exc).__name__)

@@ -40,9 +40,20 @@ class ConnectionRepository:
             kwargs["ExpressionAttributeNames"] = {"#status": "status"}
         return self._table.get_item(**kwargs).get("Item")
 
-    def save_connected(self, item: dict[str, Any]) -> None:
-        """Store a fresh connection (connect or reconnect), replacing any earlier one."""
-        self._table.put_item(Item=item)
+    def save_connected(self, item: dict[str, Any], *, replacing_version: int | None) -> bool:
+        """Store a fresh connection (connect or reconnect), replacing the one whose tokens are
+        `replacing_version` (None: there was none). False when another connect got there first."""
+        if replacing_version is None:
+            condition = Attr("user_id").not_exists() | Attr("token_version").not_exists()
+        else:
+            condition = Attr("token_version").eq(replacing_version)
+        try:
+            self._table.put_item(Item=item, ConditionExpression=condition)
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
 
     def update_companies(self, user_id: str, companies: dict[str, Any]) -> None:
         self._table.update_item(
@@ -123,8 +134,15 @@ class ConnectionRepository:
             raise
         return True
 
-    def mark_reauthorization_required(self, user_id: str, *, reason: str, now: str) -> None:
-        """The tokens are dead: drop them, keep the synced data, say why."""
+    def mark_reauthorization_required(
+        self, user_id: str, *, reason: str, now: str, version: int | None = None
+    ) -> bool:
+        """The tokens are dead: drop them, keep the synced data, say why. With `version`, only
+        if the tokens are still that version (not replaced by a reconnect meanwhile)."""
+        condition = Attr("user_id").exists()
+        values: dict[str, Any] = {":s": REAUTHORIZATION_REQUIRED, ":r": reason, ":t": now}
+        if version is not None:
+            condition = condition & Attr("token_version").eq(version)
         try:
             self._table.update_item(
                 Key={"user_id": user_id},
@@ -132,13 +150,15 @@ class ConnectionRepository:
                     "SET #status = :s, reason = :r, updated_at = :t "
                     "REMOVE token_blob, refresh_lease_owner, refresh_lease_expires_at"
                 ),
-                ConditionExpression=Attr("user_id").exists(),
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={":s": REAUTHORIZATION_REQUIRED, ":r": reason, ":t": now},
+                ExpressionAttributeValues=values,
             )
         except ClientError as exc:
             if not _is_conditional_failure(exc):
                 raise
+            return False
+        return True
 
     def claim_manual_sync(self, user_id: str, *, now: float, interval: int) -> float | None:
         """Note a "sync now" request, unless one came within `interval` seconds: then return
