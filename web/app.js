@@ -7,6 +7,7 @@ const TOKEN_KEY = "palcode-token";
 const USER_KEY = "palcode-user";
 const REASONS = {
   no_connection: "Procore is not connected.",
+  disconnected: "You disconnected Procore; what was synced is kept unless you purged it.",
   refresh_token_rejected: "Procore no longer accepts this connection (access was revoked). Connect again.",
   refresh_response_lost: "A token refresh did not complete. Connect again to restore syncing.",
   refresh_failed: "Procore refused to renew access. Connect again.",

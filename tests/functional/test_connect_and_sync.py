@@ -129,7 +129,9 @@ def test_disconnect_revokes_at_procore_deletes_tokens_and_stops_syncing(local, u
     me = requests.get(f"{local.sim.url}/rest/v1.0/me", headers={"Authorization": f"Bearer {held.access_token}"},
                       timeout=30)
     assert me.status_code == 401
-    assert services.connections.get(user_id, with_tokens=True) is None
+    remains = services.connections.get(user_id, with_tokens=True)
+    assert "token_blob" not in remains and remains["status"] == "not_connected"
+    assert remains["reason"] == "disconnected" and "procore_user" not in remains
     assert local.status(user_id)["status"] == "not_connected"
     # AND the records stay (no purge), and the schedule queues nothing more for this user
     company_id = next(iter(expected(local)))

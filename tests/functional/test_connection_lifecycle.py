@@ -186,7 +186,7 @@ def test_disconnect_deletes_our_tokens_even_when_procores_revoke_fails(local, us
 
     assert response.status_code == 200, response.text
     assert response.json()["revoked"] is False
-    assert get_services().connections.get(user_id, with_tokens=True) is None
+    assert "token_blob" not in get_services().connections.get(user_id, with_tokens=True)
     assert local.status(user_id)["status"] == "not_connected"
 
 
@@ -322,3 +322,32 @@ def test_parallel_connects_leave_one_connection_one_sync_and_one_live_token_pair
     held = get_services().tokens(user_id).current()
     assert live[0].access_token == held
     assert local.status(user_id)["status"] == "connected"
+
+
+def test_a_purge_while_a_sync_runs_leaves_no_record_behind(local, user_id):
+    # GIVEN a slow Procore, so the first sync is still writing when the user purges
+    local.sim.state.set_config(latency_ms=40, rate_limits_enabled=False)
+    local.connect(user_id)
+    services = get_services()
+    company_ids = sorted(str(c) for c in local.sim.state.expected(DEMO_LOGIN))
+    import time
+
+    deadline = time.monotonic() + 30
+    while sum(landed(user_id, c)["bids"] for c in company_ids) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sum(landed(user_id, c)["bids"] for c in company_ids) > 0, "the sync should be under way"
+
+    # WHEN they disconnect with purge mid-sync, and the running jobs finish what they were doing
+    response = requests.post(f"{local.api}/integrations/procore/disconnect", json={"purge": True},
+                             headers={"Authorization": f"Bearer {local.token(user_id)}"}, timeout=60)
+    assert response.status_code == 200
+    local.settle()
+    # (a write that was already in flight at the purge is caught by purging again)
+    again = requests.post(f"{local.api}/integrations/procore/disconnect", json={"purge": True},
+                          headers={"Authorization": f"Bearer {local.token(user_id)}"}, timeout=60)
+    assert again.status_code == 200
+
+    # THEN nothing of theirs is left in the records or the sync state
+    assert all(landed(user_id, c) == {e: 0 for e in PREFIXES} for c in company_ids)
+    assert services.sync_state.latest_run(user_id) is None
+    assert local.status(user_id)["status"] == "not_connected"

@@ -54,7 +54,7 @@ def test_operator_lists_shows_and_disconnects_a_user(local, user_id, stack_file,
 
     code, out = run(capsys, "--local", "--local-file", stack_file, "disconnect", user_id, "--purge")
     assert code == 0 and "revoked at Procore: True" in out
-    assert get_services().connections.get(user_id) is None
+    assert "token_blob" not in get_services().connections.get(user_id, with_tokens=True)
     me = requests.get(f"{local.sim.url}/rest/v1.0/me", headers={"Authorization": f"Bearer {held}"}, timeout=30)
     assert me.status_code == 401
     assert local.status(user_id)["status"] == "not_connected"

@@ -1,14 +1,18 @@
 """Ending a connection: revoke at Procore, delete our copy of the tokens, stop syncing.
 
-Our copy is deleted even when the revoke fails (the failure is logged); queued jobs find no
-connection and cancel themselves. With `purge`, the synced records and runs go too.
+Our copy is deleted even when the revoke fails (the failure is logged). What remains of the
+connection says `not_connected` (`disconnected`) and keeps the company list, so a purge, now
+or later, finds every partition of the user's records. Jobs still running see the connection
+gone before their next write and stop. With `purge`, the synced records and runs go too.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from . import clock
 from .observability import logger
+from .storage.connections import NOT_CONNECTED
 from .storage.records import partition
 from .tokens import unseal
 
@@ -18,7 +22,8 @@ if TYPE_CHECKING:
 
 def disconnect(services: Services, *, user_id: str, purge: bool = False) -> dict[str, Any]:
     connection = services.connections.get(user_id, with_tokens=True)
-    result: dict[str, Any] = {"user_id": user_id, "was_connected": connection is not None,
+    was_connected = connection is not None and connection.get("status") != NOT_CONNECTED
+    result: dict[str, Any] = {"user_id": user_id, "was_connected": was_connected,
                               "revoked": False, "purged_records": 0}
     if connection is not None:
         if connection.get("token_blob") is not None:
@@ -29,10 +34,10 @@ def disconnect(services: Services, *, user_id: str, purge: bool = False) -> dict
             except Exception as exc:  # noqa: BLE001 - whatever failed, our copy must still go
                 logger.warning("procore revoke failed; deleting our tokens anyway",
                                user_id=user_id, error=type(exc).__name__)
-        services.connections.delete(user_id)
+        services.connections.mark_disconnected(user_id, previous=connection, now=clock.iso())
     if purge:
-        companies = (connection or {}).get("companies") or {}
-        for company_id in companies:
+        company_ids = set((connection or {}).get("companies") or {}) | services.sync_state.company_ids(user_id)
+        for company_id in sorted(company_ids):
             result["purged_records"] += services.records.delete_partition(partition(user_id, company_id))
         services.sync_state.delete_all(user_id)
     logger.info("procore disconnected", user_id=user_id, revoked=result["revoked"], purge=purge)

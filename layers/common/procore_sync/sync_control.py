@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import clock
 from .errors import IntegrationError, NotConnectedError
 from .status import json_ready
-from .storage.connections import CONNECTED
+from .storage.connections import CONNECTED, NOT_CONNECTED
 from .sync.dispatch import queue_sync_for_user, run_in_progress
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class UnknownCompanyError(IntegrationError):
 
 def _connection(services: Services, user_id: str) -> dict[str, Any]:
     connection = services.connections.get(user_id)
-    if connection is None:
+    if connection is None or connection.get("status") == NOT_CONNECTED:
         raise NotConnectedError("no Procore connection")
     return connection
 

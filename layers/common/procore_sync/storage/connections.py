@@ -20,7 +20,7 @@ REAUTHORIZATION_REQUIRED = "reauthorization_required"
 
 TOKEN_ATTRIBUTES = ("token_blob", "refresh_lease_owner", "refresh_lease_expires_at")
 _PUBLIC = (
-    "user_id, #status, reason, procore_user, companies, connected_at, updated_at, "
+    "user_id, #status, reason, procore_user, companies, connected_at, disconnected_at, updated_at, "
     "token_expires_at, token_version"
 )
 
@@ -182,8 +182,20 @@ class ConnectionRepository:
             return float(item.get("manual_sync_requested_at") or now)
         return None
 
-    def delete(self, user_id: str) -> None:
-        self._table.delete_item(Key={"user_id": user_id})
+    def mark_disconnected(self, user_id: str, *, previous: dict[str, Any], now: str) -> None:
+        """Replace the connection with what remains after a disconnect: no tokens, no Procore
+        user, `not_connected` with reason `disconnected`, and the companies (ids and names), so
+        that a later purge still finds every partition the user's data is in."""
+        companies = {
+            company_id: {"id": company.get("id"), "name": company.get("name"),
+                         "selected": bool(company.get("selected", True))}
+            for company_id, company in (previous.get("companies") or {}).items()
+        }
+        item: dict[str, Any] = {"user_id": user_id, "status": NOT_CONNECTED, "reason": "disconnected",
+                                "companies": companies, "disconnected_at": now, "updated_at": now}
+        if "token_version" in previous:
+            item["token_version"] = previous["token_version"]
+        self._table.put_item(Item=item)
 
     def iter_connected(self, page_size: int = 100) -> Any:
         """Yield the user ids and companies of every connected user, one page at a time."""

@@ -65,7 +65,8 @@ class SyncStateRepository:
             self._table.update_item(
                 Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"},
                 UpdateExpression="SET #state = :running, started_at = :t ADD attempts :one",
-                ConditionExpression="attribute_not_exists(#state) OR NOT #state IN (:s, :f, :k, :c)",
+                # the job item exists (queued, not purged since) and has not finished
+                ConditionExpression="attribute_exists(sk) AND NOT #state IN (:s, :f, :k, :c)",
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":running": RUNNING, ":t": clock.iso(), ":one": 1,
@@ -82,8 +83,8 @@ class SyncStateRepository:
         self, user_id: str, run_id: str, job_id: str, *, state: str,
         counts: dict[str, dict[str, int]] | None = None, api_calls: int = 0, error: str | None = None,
     ) -> None:
-        self._table.update_item(
-            Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"},
+        self._update_existing(
+            user_id, run_id, job_id,
             UpdateExpression="SET #state = :s, finished_at = :t, counts = :c, api_calls = :a, #error = :e",
             ExpressionAttributeNames={"#state": "state", "#error": "error"},
             ExpressionAttributeValues={
@@ -92,12 +93,38 @@ class SyncStateRepository:
         )
 
     def note_job_error(self, user_id: str, run_id: str, job_id: str, error: str) -> None:
-        self._table.update_item(
-            Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"},
+        self._update_existing(
+            user_id, run_id, job_id,
             UpdateExpression="SET #error = :e",
             ExpressionAttributeNames={"#error": "error"},
             ExpressionAttributeValues={":e": error},
         )
+
+    def _update_existing(self, user_id: str, run_id: str, job_id: str, **update: Any) -> None:
+        """Update a job item, never creating one: a purge may have removed the run meanwhile."""
+        try:
+            self._table.update_item(
+                Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"},
+                ConditionExpression="attribute_exists(sk)", **update,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def company_ids(self, user_id: str) -> set[str]:
+        """Every company any of the user's runs touched (what a purge must clean)."""
+        found: set[str] = set()
+        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(_pk(user_id)),
+                                  "ProjectionExpression": "company_id, company_ids"}
+        while True:
+            page = self._table.query(**kwargs)
+            for item in page.get("Items", []):
+                if item.get("company_id") is not None:
+                    found.add(str(item["company_id"]))
+                found.update(str(c) for c in item.get("company_ids") or [])
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def latest_run(self, user_id: str) -> dict[str, Any] | None:
         """The newest run with all its jobs: `{"run": {...}, "jobs": [...]}`."""

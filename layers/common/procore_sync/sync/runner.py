@@ -9,6 +9,7 @@ last delivery records the failure before it goes to the dead-letter queue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import NotConnectedError, ReauthorizationRequiredError
@@ -44,16 +45,17 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         return "duplicate"
 
     procore = services.procore(job.user_id)
+    guard = _still_connected(services, job)
     try:
         if job.kind == "company":
-            counts = _sync_company(services, procore, job)
+            counts = _sync_company(services, procore, job, guard)
             services.connections.set_company_fields(
                 job.user_id, str(job.company_id),
                 {"app_installed": True, "last_synced_at": clock.iso()},
                 remove=install_backoff.FIELDS,
             )
         else:
-            counts = _sync_project(services, procore, job)
+            counts = _sync_project(services, procore, job, guard)
     except AppNotInstalledError as exc:
         company = (connection.get("companies") or {}).get(str(job.company_id)) or {}
         fields = install_backoff.after_refusal(company, now=clock.now())
@@ -62,6 +64,10 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         logger.warning("procore app not installed in company", install_checks=fields["install_checks"],
                        next_install_check_at=fields["next_install_check_at"], **log)
         return SKIPPED
+    except JobCancelledError:
+        _finish(services, job, CANCELLED, procore, error="not_connected")
+        logger.info("sync job cancelled: disconnected while it ran", **log)
+        return CANCELLED
     except (ReauthorizationRequiredError, NotConnectedError) as exc:
         _finish(services, job, FAILED, procore, error=exc.reason)
         return FAILED
@@ -93,11 +99,25 @@ def _finish(services: Services, job: SyncJob, state: str, procore: ProcoreClient
                                    api_calls=procore.calls, error=error)
 
 
-def _sync_company(services: Services, procore: ProcoreClient, job: SyncJob) -> dict[str, dict[str, int]]:
+class JobCancelledError(Exception):
+    """The user disconnected while the job ran: it writes nothing more."""
+
+
+def _still_connected(services: Services, job: SyncJob) -> Callable[[], None]:
+    def guard() -> None:
+        connection = services.connections.get(job.user_id)
+        if connection is None or connection.get("status") != CONNECTED:
+            raise JobCancelledError()
+    return guard
+
+
+def _sync_company(
+    services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None]
+) -> dict[str, dict[str, int]]:
     pk = partition(job.user_id, job.company_id)
     company = job.company_id
 
-    projects = EntityWriter(services.records, pk=pk, prefix="project#", entity="project")
+    projects = EntityWriter(services.records, pk=pk, prefix="project#", entity="project", guard=guard)
     project_ids: list[int] = []
     for page in procore.pages("/rest/v1.1/projects", company_id=company,
                               params={"company_id": company, "filters[by_status]": "All"},
@@ -105,7 +125,7 @@ def _sync_company(services: Services, procore: ProcoreClient, job: SyncJob) -> d
         project_ids.extend(int(p["id"]) for p in page)
         projects.write((f"project#{p['id']}", p, {"project_id": p["id"]}) for p in page)
 
-    vendors = EntityWriter(services.records, pk=pk, prefix="vendor#", entity="vendor")
+    vendors = EntityWriter(services.records, pk=pk, prefix="vendor#", entity="vendor", guard=guard)
     for page in procore.pages("/rest/v1.0/vendors", company_id=company,
                               params={"company_id": company}, per_page=PER_PAGE):
         vendors.write((f"vendor#{v['id']}", v, {}) for v in page)
@@ -118,8 +138,9 @@ def _sync_company(services: Services, procore: ProcoreClient, job: SyncJob) -> d
     for sk in gone_projects:  # a project gone from view takes its bid packages and bids with it
         project_id = sk.split("#", 1)[1]
         for prefix, entity in ((f"bid_package#{project_id}#", "bid_package"), (f"bid#{project_id}#", "bid")):
-            EntityWriter(services.records, pk=pk, prefix=prefix, entity=entity).finish()
+            EntityWriter(services.records, pk=pk, prefix=prefix, entity=entity, guard=guard).finish()
 
+    guard()  # no fan-out for a user who disconnected meanwhile
     children = [SyncJob(kind="project", user_id=job.user_id, company_id=company, run_id=job.run_id,
                         project_id=pid) for pid in project_ids]
     for child in children:
@@ -129,11 +150,14 @@ def _sync_company(services: Services, procore: ProcoreClient, job: SyncJob) -> d
     return {"projects": projects.counts, "vendors": vendors.counts}
 
 
-def _sync_project(services: Services, procore: ProcoreClient, job: SyncJob) -> dict[str, dict[str, int]]:
+def _sync_project(
+    services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None]
+) -> dict[str, dict[str, int]]:
     pk = partition(job.user_id, job.company_id)
     project = job.project_id
-    packages = EntityWriter(services.records, pk=pk, prefix=f"bid_package#{project}#", entity="bid_package")
-    bids = EntityWriter(services.records, pk=pk, prefix=f"bid#{project}#", entity="bid")
+    packages = EntityWriter(services.records, pk=pk, prefix=f"bid_package#{project}#", entity="bid_package",
+                            guard=guard)
+    bids = EntityWriter(services.records, pk=pk, prefix=f"bid#{project}#", entity="bid", guard=guard)
     for page in procore.pages(f"/rest/v1.1/projects/{project}/bid_packages", company_id=job.company_id,
                               params={"view": "all"}, per_page=PER_PAGE):
         packages.write((f"bid_package#{project}#{p['id']}", p,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import clock
@@ -24,8 +24,13 @@ def content_hash(record: dict[str, Any]) -> str:
 class EntityWriter:
     """Writes one entity's listing under one key prefix, counting what happened."""
 
-    def __init__(self, records: RecordRepository, *, pk: str, prefix: str, entity: str) -> None:
+    def __init__(
+        self, records: RecordRepository, *, pk: str, prefix: str, entity: str,
+        guard: Callable[[], None] | None = None,
+    ) -> None:
+        """`guard` runs before every write and may raise to stop it (the user disconnected)."""
         self._records = records
+        self._guard = guard or (lambda: None)
         self._pk = pk
         self._prefix = prefix
         self.entity = entity
@@ -50,11 +55,13 @@ class EntityWriter:
                 "record": record, "content_hash": digest, "synced_at": now, **extra,
             })
         if changed:
+            self._guard()
             self._records.put_many(changed)
 
     def finish(self) -> list[str]:
         """The listing was complete: mark what it no longer holds deleted; return those keys."""
         gone = [sk for sk, (_, deleted) in self._stored.items() if sk not in self._seen and not deleted]
         if gone:
+            self._guard()
             self.counts["deleted"] += self._records.mark_deleted(self._pk, gone, clock.iso())
         return gone
