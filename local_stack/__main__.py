@@ -72,7 +72,7 @@ def main() -> int:
         print(f"simulator   {simulator.url if simulator else '(not running)'}")  # noqa: T201
         print(f"moto        {stack.endpoint_url}")  # noqa: T201
         print(f"user        {user}")  # noqa: T201
-        print(f"token       {stack.make_user_token(user)}")  # noqa: T201
+        print(f"token       {stack.make_user_token(user)}   (valid 1 h)")  # noqa: T201
         if simulator is not None:
             print("procore     sign in as demo@palcode.test, password procore")  # noqa: T201
         print(f"operators   .venv/bin/procore-ops --local list   (reads .local/stack.json)")  # noqa: T201

@@ -85,6 +85,7 @@ def test_return_to_outside_the_allow_list_is_refused(local, user_id):
                              headers={"Authorization": f"Bearer {local.token(user_id)}"}, timeout=30)
     assert response.status_code == 400
     assert response.json()["error"] == "return_url_not_allowed"
+    assert response.json()["field"] == "return_to"
 
 
 def test_routes_refuse_a_caller_without_a_valid_token(local):
@@ -140,3 +141,15 @@ def test_a_user_id_too_long_to_key_our_tables_is_unauthorized(local):
                             timeout=30)
     assert response.status_code == 401
     assert response.json()["message"] == "Unauthorized"
+
+
+def test_cors_allows_only_the_configured_origin(local):
+    def preflight(origin):
+        return requests.options(f"{local.api}/integrations/procore/status", timeout=30, headers={
+            "Origin": origin, "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+
+    allowed = preflight(local.api)  # the local stack configures the gateway's own origin
+    assert allowed.headers.get("Access-Control-Allow-Origin") == local.api
+    foreign = preflight("https://evil.example")
+    assert "Access-Control-Allow-Origin" not in foreign.headers

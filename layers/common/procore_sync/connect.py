@@ -53,7 +53,8 @@ def choose_return_url(services: Services, requested: str | None) -> str:
     if not requested:
         return services.settings.integrations_page_url
     if requested not in allowed:
-        raise ConnectFlowError("return_to is not an allowed page", reason="return_url_not_allowed")
+        raise ConnectFlowError("return_to is not an allowed page", reason="return_url_not_allowed",
+                               field="return_to")
     return requested
 
 

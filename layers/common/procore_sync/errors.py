@@ -7,11 +7,14 @@ class IntegrationError(Exception):
     """Root of every error this product raises on purpose."""
 
     reason = "integration_error"
+    field: str | None = None  # the request field at fault, when there is one
 
-    def __init__(self, message: str, *, reason: str | None = None) -> None:
+    def __init__(self, message: str, *, reason: str | None = None, field: str | None = None) -> None:
         super().__init__(message)
         if reason:
             self.reason = reason
+        if field:
+            self.field = field
 
 
 class NotConnectedError(IntegrationError):

@@ -81,6 +81,7 @@ def make_resolver(*, enable_validation: bool = False) -> APIGatewayHttpResolver:
     @app.exception_handler(IntegrationError)
     def _integration_error(exc: IntegrationError) -> Response:
         logger.info("request refused", reason=exc.reason)
-        return error_response(400, exc.reason, str(exc))
+        extra = {"field": exc.field} if exc.field else {}
+        return error_response(400, exc.reason, str(exc), **extra)
 
     return app

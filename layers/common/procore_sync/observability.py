@@ -14,3 +14,7 @@ tracer = Tracer()
 for _name in ("botocore", "boto3"):
     _wire = logging.getLogger(_name)
     _wire.setLevel(max(_wire.level, logging.INFO))
+
+# The Encryption SDK writes a line at INFO for every encrypt and decrypt; only its warnings matter.
+_sdk = logging.getLogger("aws_encryption_sdk")
+_sdk.setLevel(max(_sdk.level, logging.WARNING))

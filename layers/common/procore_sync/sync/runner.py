@@ -36,8 +36,8 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     log = {"user_id": job.user_id, "company_id": job.company_id, "sync_run_id": job.run_id, "job_id": job.job_id}
     connection = services.connections.get(job.user_id)
     if connection is None or connection.get("status") != CONNECTED:
-        services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=CANCELLED,
-                                       error="not_connected")
+        why = "not_connected" if connection is None else str(connection.get("reason") or connection.get("status"))
+        services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=CANCELLED, error=why)
         logger.info("sync job cancelled: not connected", **log)
         return CANCELLED
     if not services.sync_state.begin_job(job.user_id, job.run_id, job.job_id):
