@@ -315,6 +315,8 @@ class LocalStack:
         overrides = self._env_overrides
         local: dict[str, Any] = {
             "Stage": "local",
+            "ProcoreEnvironment": "custom",
+            "DeletionProtection": "false",
             "ProcoreLoginUrl": overrides.get("PROCORE_LOGIN_URL", self.simulator_url),
             "ProcoreApiUrl": overrides.get("PROCORE_API_URL", self.simulator_url),
             "ProcoreClientId": self.procore_client_id,
