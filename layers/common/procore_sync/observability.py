@@ -3,6 +3,7 @@
 import logging
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 logger = Logger()
 metrics = Metrics()
@@ -18,3 +19,14 @@ for _name in ("botocore", "boto3"):
 # The Encryption SDK writes a line at INFO for every encrypt and decrypt; only its warnings matter.
 _sdk = logging.getLogger("aws_encryption_sdk")
 _sdk.setLevel(max(_sdk.level, logging.WARNING))
+
+
+def count(name: str, value: float = 1, *, unit: MetricUnit = MetricUnit.Count) -> None:
+    """One metric point, flushed with the invocation's metrics (`@metrics.log_metrics`)."""
+    metrics.add_metric(name=name, unit=unit, value=value)
+
+
+def count_by(name: str, dimension: str, key: str, value: float) -> None:
+    """One metric point with its own dimension (e.g. records written per entity), written now."""
+    with single_metric(name=name, unit=MetricUnit.Count, value=value) as metric:
+        metric.add_dimension(name=dimension, value=key)

@@ -20,7 +20,7 @@ from typing import Any
 from . import clock
 from .crypto import TokenCipher
 from .errors import NotConnectedError, ReauthorizationRequiredError
-from .observability import logger
+from .observability import count, logger
 from .procore.client import AccessTokens
 from .procore.errors import InvalidGrantError, OAuthError, ProcoreError, ProcoreUnavailableError
 from .procore.oauth import ProcoreOAuth, TokenSet
@@ -148,12 +148,14 @@ class ConnectionTokens(AccessTokens):
             self._revoke_quietly(new)
             return self._give_up("refresh_lease_lost", version, "token refresh lost its lease")
         self._cached = (version + 1, new)
+        count("TokenRefreshes")
         logger.info("procore token refreshed", user_id=self.user_id, token_version=version + 1)
         return new.access_token
 
     def _give_up(self, reason: str, version: int, message: str) -> str:
         """The tokens of `version` are dead: mark the connection, unless they were replaced
         meanwhile (a reconnect, another refresh). Then the replacement is used instead."""
+        count("TokenRefreshFailures")
         marked = self._connections.mark_reauthorization_required(
             self.user_id, reason=reason, now=clock.iso(), version=version
         )
@@ -164,6 +166,7 @@ class ConnectionTokens(AccessTokens):
             tokens = self._tokens_of(item)
             if tokens.expires_at > clock.now():
                 return tokens.access_token
+        count("ReauthorizationsNeeded")
         logger.warning("procore connection needs reauthorization", user_id=self.user_id, reason=reason)
         raise ReauthorizationRequiredError(message, reason=reason)
 

@@ -62,6 +62,7 @@ class ProcoreClient:
         self._max_attempts = max_attempts
         self._sleep = sleep
         self.calls = 0
+        self.throttles = 0  # answers that were 429, or 503 with Retry-After
 
     def get(self, path: str, *, company_id: int | None = None, params: dict[str, Any] | None = None) -> Any:
         response = self._request(self._url(path), company_id=company_id, params=params)
@@ -118,6 +119,8 @@ class ProcoreClient:
                     attempt -= 1
                     continue
                 error = _error_from(response)
+                if response.status_code == 429 or (response.status_code == 503 and error.retry_after is not None):
+                    self.throttles += 1
             if not error.retryable or attempt >= self._max_attempts:
                 raise error
             wait = _backoff(error.retry_after, attempt)

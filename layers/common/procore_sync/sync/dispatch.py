@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from .. import clock
-from ..observability import logger
+from ..observability import count, logger
 from ..storage.sync_state import FINISHED, new_run_id
 from . import install_backoff
 from .jobs import SyncJob
@@ -51,13 +54,27 @@ def run_in_progress(services: Services, user_id: str) -> bool:
 def dispatch_all(services: Services) -> dict[str, int]:
     """What the schedule runs: a sync run for every connected user not already syncing."""
     queued = skipped = 0
+    oldest = 0.0
+    now = clock.now()
     for connection in services.connections.iter_connected():
         user_id = str(connection["user_id"])
+        oldest = max(oldest, _oldest_sync_age(connection.get("companies") or {}, now=now))
         if run_in_progress(services, user_id):
             skipped += 1
             continue
         if queue_sync_for_user(services, user_id=user_id, companies=connection.get("companies", {}),
                                trigger="schedule"):
             queued += 1
-    logger.info("sync dispatch finished", queued=queued, skipped=skipped)
+    count("OldestCompanySyncAgeSeconds", oldest, unit=MetricUnit.Seconds)
+    logger.info("sync dispatch finished", queued=queued, skipped=skipped, oldest_company_sync_age=int(oldest))
     return {"queued": queued, "skipped": skipped}
+
+
+def _oldest_sync_age(companies: dict[str, Any], *, now: float) -> float:
+    """How stale the stalest synced company of a connection is (data freshness), in seconds."""
+    ages = []
+    for company in companies.values():
+        synced = company.get("last_synced_at")
+        if company.get("selected", True) and company.get("app_installed", True) and synced:
+            ages.append(now - datetime.strptime(str(synced), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+    return max(ages, default=0.0)

@@ -9,17 +9,25 @@ last delivery records the failure before it goes to the dead-letter queue.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from aws_lambda_powertools.metrics import MetricUnit
+
+from .. import clock
 from ..errors import NotConnectedError, ReauthorizationRequiredError
-from ..observability import logger
+from ..observability import count, count_by, logger
 from ..procore.client import ProcoreClient
-from ..procore.errors import AppNotInstalledError, ProcoreError, ProcoreUnauthorizedError
+from ..procore.errors import (
+    AppNotInstalledError,
+    ProcoreError,
+    ProcoreRateLimitedError,
+    ProcoreUnauthorizedError,
+)
 from ..storage.connections import CONNECTED
 from ..storage.records import partition
 from ..storage.sync_state import CANCELLED, FAILED, SKIPPED, SUCCEEDED
-from .. import clock
 from . import install_backoff
 from .jobs import SyncJob
 from .writer import EntityWriter
@@ -44,6 +52,7 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         logger.info("sync job already finished", **log)
         return "duplicate"
 
+    started = time.monotonic()
     procore = services.procore(job.user_id)
     guard = _still_connected(services, job)
     try:
@@ -75,12 +84,15 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         services.connections.mark_reauthorization_required(
             job.user_id, reason="access_token_rejected", now=clock.iso()
         )
+        count("ReauthorizationsNeeded")
         _finish(services, job, FAILED, procore, error="access_token_rejected")
         return FAILED
     except ProcoreError as exc:
         error = f"{exc.reason}: {exc}"
         if exc.retryable and not final_attempt:
             services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
+            if isinstance(exc, ProcoreRateLimitedError):
+                count("SyncJobsThrottled")
             logger.warning("sync job will be retried", error=error, **log)
             raise
         _finish(services, job, FAILED, procore, error=error)
@@ -89,6 +101,7 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
             raise
         return FAILED
     _finish(services, job, SUCCEEDED, procore, counts=counts)
+    count("SyncJobSeconds", time.monotonic() - started, unit=MetricUnit.Seconds)
     logger.info("sync job succeeded", api_calls=procore.calls, counts=counts, **log)
     return SUCCEEDED
 
@@ -97,6 +110,23 @@ def _finish(services: Services, job: SyncJob, state: str, procore: ProcoreClient
             counts: dict[str, dict[str, int]] | None = None, error: str | None = None) -> None:
     services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=state, counts=counts,
                                    api_calls=procore.calls, error=error)
+    _measure(state, procore, counts)
+
+
+def _measure(state: str, procore: ProcoreClient, counts: dict[str, dict[str, int]] | None) -> None:
+    count("SyncJobsFinished")
+    if state == FAILED:
+        count("SyncJobsFailed")
+    count("ProcoreApiCalls", procore.calls)
+    if procore.throttles:
+        count("ProcoreThrottles", procore.throttles)
+    written = 0
+    for entity, entity_counts in (counts or {}).items():
+        changed = entity_counts["created"] + entity_counts["updated"] + entity_counts["deleted"]
+        if changed:
+            count_by("RecordsWritten", "entity", entity, changed)
+        written += changed
+    count("RecordsWritten", written)
 
 
 class JobCancelledError(Exception):
