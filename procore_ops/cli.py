@@ -1,12 +1,16 @@
-"""`procore-ops`: list connections, show one user's connection, disconnect a user.
+"""`procore-ops`: list connections, show one, sync or disconnect a user, replay dead letters.
 
     procore-ops --local list                           # the stack `make local` runs (.local/stack.json)
     procore-ops --stack palcode-procore-dev --profile ops --region us-east-1 show USER_ID
+    procore-ops --stack palcode-procore-dev sync USER_ID
     procore-ops --stack palcode-procore-dev disconnect USER_ID [--purge]
+    procore-ops --stack palcode-procore-dev dead-letters
+    procore-ops --stack palcode-procore-dev replay [--max 100]
 
-`list` and `show` read the connections and sync-state tables (never the token attributes).
-`disconnect` invokes the deployed disconnect function, which revokes at Procore, deletes our
-tokens and stops syncing, exactly as the user's own Disconnect does.
+`list`, `show` and `dead-letters` only read (never the token attributes). `sync` and
+`disconnect` invoke the deployed functions, which do exactly what the user's own "Sync now" and
+"Disconnect" do. `replay` sends dead-lettered jobs back to the sync queue after a fix; each runs
+again once.
 """
 
 from __future__ import annotations
@@ -37,9 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="every connection with its status")
     show = commands.add_parser("show", help="one user's connection, companies and last sync")
     show.add_argument("user_id")
+    sync = commands.add_parser("sync", help="queue a sync run for one user now")
+    sync.add_argument("user_id")
     disconnect = commands.add_parser("disconnect", help="revoke at Procore, delete our tokens, stop syncing")
     disconnect.add_argument("user_id")
     disconnect.add_argument("--purge", action="store_true", help="also delete the user's synced records")
+    commands.add_parser("dead-letters", help="the jobs in the dead-letter queue, with why each failed")
+    replay = commands.add_parser("replay", help="send dead-lettered jobs back to the sync queue")
+    replay.add_argument("--max", type=int, default=100, help="at most this many jobs (default 100)")
     return parser
 
 
@@ -86,18 +95,89 @@ def show_connection(target: Target, user_id: str) -> dict[str, Any]:
 
 
 def disconnect_user(target: Target, user_id: str, *, purge: bool) -> dict[str, Any]:
+    return _invoke(target, "DisconnectFunction", {"user_id": user_id, "purge": purge})
+
+
+def sync_user(target: Target, user_id: str) -> dict[str, Any]:
+    return _invoke(target, "SyncDispatcherFunction", {"user_id": user_id})
+
+
+def _invoke(target: Target, logical_id: str, event: dict[str, Any]) -> dict[str, Any]:
     import boto3
 
     answer = boto3.session.Session().client("lambda").invoke(
-        FunctionName=target.name("DisconnectFunction"),
-        Payload=json.dumps({"user_id": user_id, "purge": purge}).encode(),
+        FunctionName=target.name(logical_id), Payload=json.dumps(event).encode()
     )
     result = json.loads(answer["Payload"].read() or b"null")
     if answer.get("FunctionError"):
-        raise TargetError(f"the disconnect function failed: {result}")
+        raise TargetError(f"{logical_id} failed: {result}")
     if not isinstance(result, dict) or "error" in result:
-        raise TargetError(f"the disconnect function refused: {result}")
+        raise TargetError(f"{logical_id} refused: {result}")
     return result
+
+
+def _dead_letters(target: Target, *, limit: int, visibility: int) -> list[tuple[dict[str, Any], Any]]:
+    """Up to `limit` dead letters, hidden from other readers for `visibility` seconds."""
+    import boto3
+
+    from procore_sync.sync.jobs import SyncJob
+
+    sqs = boto3.session.Session().client("sqs")
+    found: list[tuple[dict[str, Any], Any]] = []
+    while len(found) < limit:
+        answer = sqs.receive_message(QueueUrl=target.name("SyncDeadLetterQueue"), WaitTimeSeconds=1,
+                                     MaxNumberOfMessages=min(10, limit - len(found)), VisibilityTimeout=visibility)
+        messages = answer.get("Messages") or []
+        if not messages:
+            break
+        for message in messages:
+            try:
+                job: Any = SyncJob.model_validate_json(message["Body"])
+            except ValueError:
+                job = None
+            found.append((message, job))
+    return found
+
+
+def list_dead_letters(target: Target) -> list[dict[str, Any]]:
+    from procore_sync.status import json_ready
+
+    import boto3
+
+    repositories = _repositories(target)
+    letters = _dead_letters(target, limit=1000, visibility=30)
+    sqs = boto3.session.Session().client("sqs")
+    for message, _ in letters:  # only looked at: visible again at once for a replay
+        sqs.change_message_visibility(QueueUrl=target.name("SyncDeadLetterQueue"),
+                                      ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
+    rows = []
+    for message, job in letters:
+        if job is None:
+            rows.append({"message_id": message["MessageId"], "job": None, "error": "not a sync job"})
+            continue
+        item = repositories.sync_state.job(job.user_id, job.run_id, job.job_id) or {}
+        rows.append(json_ready({"message_id": message["MessageId"], "user_id": job.user_id,
+                                "sync_run_id": job.run_id, "job": job.job_id, "state": item.get("state"),
+                                "error": item.get("error"), "attempts": item.get("attempts")}))
+    return rows
+
+
+def replay_dead_letters(target: Target, *, most: int) -> dict[str, Any]:
+    import boto3
+
+    from procore_sync import clock
+
+    sqs = boto3.session.Session().client("sqs")
+    replayed, unreadable = [], 0
+    for message, job in _dead_letters(target, limit=most, visibility=60):
+        if job is None:
+            unreadable += 1  # left in the dead-letter queue for a person to look at
+            continue
+        again = job.model_copy(update={"replayed_at": clock.iso()})
+        sqs.send_message(QueueUrl=target.name("SyncQueue"), MessageBody=again.model_dump_json())
+        sqs.delete_message(QueueUrl=target.name("SyncDeadLetterQueue"), ReceiptHandle=message["ReceiptHandle"])
+        replayed.append(job.job_id)
+    return {"replayed": len(replayed), "jobs": replayed, "left_unreadable": unreadable}
 
 
 def _text(value: Any) -> str:
@@ -158,6 +238,12 @@ def main(argv: list[str] | None = None) -> int:
             result: Any = list_connections(target)
         elif args.command == "show":
             result = show_connection(target, args.user_id)
+        elif args.command == "sync":
+            result = sync_user(target, args.user_id)
+        elif args.command == "dead-letters":
+            result = list_dead_letters(target)
+        elif args.command == "replay":
+            result = replay_dead_letters(target, most=args.max)
         else:
             result = disconnect_user(target, args.user_id, purge=args.purge)
     except TargetError as exc:
@@ -173,6 +259,17 @@ def main(argv: list[str] | None = None) -> int:
                               "connected_at"))
     elif args.command == "show":
         _print_status(result)
+    elif args.command == "sync":
+        if result["queued"]:
+            print(f"{result['user_id']}: sync run {result['sync_run_id']} queued")
+        else:
+            print(f"{result['user_id']}: nothing queued ({result['reason']}"
+                  + (f", run {result['sync_run_id']}" if result.get("sync_run_id") else "") + ")")
+    elif args.command == "dead-letters":
+        _print_table(result, ("message_id", "user_id", "job", "state", "attempts", "error"))
+    elif args.command == "replay":
+        print(f"replayed {result['replayed']} job(s) to the sync queue"
+              + (f"; {result['left_unreadable']} unreadable message(s) left" if result["left_unreadable"] else ""))
     elif not result["was_connected"]:
         print(f"{result['user_id']}: had no Procore connection (records purged: {result['purged_records']})")
     else:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 # Written by `make local` (local_stack/__main__.py) at the top of the repository.
 LOCAL_STACK_FILE = Path(__file__).resolve().parent.parent / ".local" / "stack.json"
-NEEDED = ("ConnectionsTable", "SyncStateTable", "DisconnectFunction")
+NEEDED = ("ConnectionsTable", "SyncStateTable", "DisconnectFunction", "SyncDispatcherFunction", "SyncQueue",
+          "SyncDeadLetterQueue")
 
 
 class TargetError(Exception):

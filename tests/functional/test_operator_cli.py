@@ -34,8 +34,11 @@ def stack_file(local, tmp_path, monkeypatch):
 
 
 def run(capsys, *args: str) -> tuple[int, str]:
+    """The CLI's exit code and output. In this test process the invoked functions run too, so
+    their JSON log and metric lines are left out; against AWS they go to CloudWatch."""
     code = main(list(args))
-    return code, capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    return code, "\n".join(line for line in lines if not line.startswith(('{"_aws"', '{"level"')))
 
 
 def test_operator_lists_shows_and_disconnects_a_user(local, user_id, stack_file, capsys):
@@ -90,3 +93,42 @@ def test_a_refused_disconnect_and_a_stack_that_is_gone_are_clear_errors(local, s
     ran = subprocess.run([sys.executable, "-m", "procore_ops.cli", "--local", "--local-file", str(gone), "list"],
                          capture_output=True, text=True, timeout=120, check=False, cwd=ROOT)
     assert ran.returncode == 2 and "AWS call failed" in ran.stderr and "Traceback" not in ran.stderr
+
+
+def test_operator_syncs_a_user_and_replays_a_dead_letter(local, user_id, stack_file, capsys):
+    from procore_sync.sync.jobs import SyncJob
+
+    local.sim.state.set_config(rate_limits_enabled=False)
+    local.connect(user_id)
+    local.settle()
+    services = get_services()
+
+    # sync: a new run for this user, then nothing more while it is under way
+    code, out = run(capsys, "--local", "--local-file", stack_file, "--json", "sync", user_id)
+    assert code == 0 and json.loads(out)["queued"] is True
+    local.settle()
+    latest = services.sync_state.latest_run(user_id)
+    assert latest["run"]["trigger"] == "operator"
+
+    # GIVEN a project job that failed for good and sits in the dead-letter queue
+    job_item = next(j for j in latest["jobs"] if j["kind"] == "project")
+    job = SyncJob(kind="project", user_id=user_id, company_id=int(job_item["company_id"]),
+                  run_id=latest["run"]["run_id"], project_id=int(job_item["project_id"]))
+    services.sync_state.finish_job(user_id, job.run_id, job.job_id, state="failed",
+                                   error="procore_server_error: 500: Internal Server Error")
+    local.stack.aws.client("sqs").send_message(QueueUrl=local.stack.physical("SyncDeadLetterQueue").ref,
+                                               MessageBody=job.model_dump_json())
+
+    # WHEN the operator looks at the dead letters, then replays them
+    code, out = run(capsys, "--local", "--local-file", stack_file, "--json", "dead-letters")
+    letters = json.loads(out)
+    assert code == 0 and [(d["job"], d["state"]) for d in letters] == [(job.job_id, "failed")]
+    assert "Internal Server Error" in letters[0]["error"]
+    code, out = run(capsys, "--local", "--local-file", stack_file, "replay")
+    assert code == 0 and "replayed 1 job" in out
+    local.settle()
+
+    # THEN the job ran again and succeeded, and the dead-letter queue is empty
+    assert services.sync_state.job(user_id, job.run_id, job.job_id)["state"] == "succeeded"
+    code, out = run(capsys, "--local", "--local-file", stack_file, "--json", "dead-letters")
+    assert json.loads(out) == []

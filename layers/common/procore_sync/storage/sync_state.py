@@ -59,14 +59,18 @@ class SyncStateRepository:
             raise
         return True
 
-    def begin_job(self, user_id: str, run_id: str, job_id: str) -> bool:
-        """Mark the job running; False when it already finished (a duplicate delivery)."""
+    def begin_job(self, user_id: str, run_id: str, job_id: str, *, replay: bool = False) -> bool:
+        """Mark the job running; False when it already finished (a duplicate delivery). A replay
+        (an operator sent the dead letter back) may run a failed job again."""
+        # the job item exists (queued, not purged since) and has not finished
+        condition = "attribute_exists(sk) AND NOT #state IN (:s, :f, :k, :c)"
+        if replay:
+            condition = "attribute_exists(sk) AND (#state = :f OR NOT #state IN (:s, :f, :k, :c))"
         try:
             self._table.update_item(
                 Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"},
                 UpdateExpression="SET #state = :running, started_at = :t ADD attempts :one",
-                # the job item exists (queued, not purged since) and has not finished
-                ConditionExpression="attribute_exists(sk) AND NOT #state IN (:s, :f, :k, :c)",
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":running": RUNNING, ":t": clock.iso(), ":one": 1,
@@ -110,6 +114,9 @@ class SyncStateRepository:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def job(self, user_id: str, run_id: str, job_id: str) -> dict[str, Any] | None:
+        return self._table.get_item(Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"}).get("Item")
 
     def company_ids(self, user_id: str) -> set[str]:
         """Every company any of the user's runs touched (what a purge must clean)."""

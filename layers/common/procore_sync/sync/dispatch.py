@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from .. import clock
 from ..observability import count, logger
+from ..storage.connections import CONNECTED
 from ..storage.sync_state import FINISHED, new_run_id
 from . import install_backoff
 from .jobs import SyncJob
@@ -78,3 +79,20 @@ def _oldest_sync_age(companies: dict[str, Any], *, now: float) -> float:
         if company.get("selected", True) and company.get("app_installed", True) and synced:
             ages.append(now - datetime.strptime(str(synced), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
     return max(ages, default=0.0)
+
+
+def dispatch_one(services: Services, user_id: str, *, trigger: str) -> dict[str, Any]:
+    """A sync run for one user now (an operator's request): the run under way, or a new one."""
+    connection = services.connections.get(user_id)
+    if connection is None or connection.get("status") != CONNECTED:
+        return {"user_id": user_id, "queued": False, "sync_run_id": None,
+                "reason": "not_connected" if connection is None else str(connection.get("reason") or
+                                                                         connection.get("status"))}
+    if run_in_progress(services, user_id):
+        latest = services.sync_state.latest_run(user_id)
+        return {"user_id": user_id, "queued": False, "sync_run_id": latest["run"]["run_id"],
+                "reason": "run_in_progress"}
+    run_id = queue_sync_for_user(services, user_id=user_id, companies=connection.get("companies") or {},
+                                 trigger=trigger)
+    return {"user_id": user_id, "queued": run_id is not None, "sync_run_id": run_id,
+            "reason": None if run_id else "no_company_selected"}

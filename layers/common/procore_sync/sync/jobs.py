@@ -16,6 +16,7 @@ class SyncJob(BaseModel):
     company_id: int
     run_id: str = Field(min_length=1, max_length=100)
     project_id: int | None = None
+    replayed_at: str | None = None  # set when an operator sends a dead letter back: run it again
 
     @property
     def job_id(self) -> str:
