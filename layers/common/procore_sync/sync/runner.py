@@ -49,6 +49,7 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         logger.info("sync job cancelled: not connected", **log)
         return CANCELLED
     if not services.sync_state.begin_job(job.user_id, job.run_id, job.job_id, replay=job.replayed_at is not None):
+        count("DuplicateDeliveries")
         logger.info("sync job already finished", **log)
         return "duplicate"
 
