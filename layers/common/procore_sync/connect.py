@@ -21,8 +21,9 @@ from .observability import logger
 from .procore.errors import InvalidGrantError, OAuthError, ProcoreError
 from .services import Services
 from .storage.connections import CONNECTED
-from .sync.dispatch import queue_sync_for_user
-from .tokens import seal, unseal
+from .storage.sync_state import new_run_id
+from .sync.dispatch import first_sync_still_coming, queue_sync_for_user
+from .tokens import revoke_quietly, seal, unseal
 
 BROWSER_COOKIE = "procore_connect"
 
@@ -149,6 +150,7 @@ def _connect(services: Services, *, user_id: str, code: str, code_verifier: str)
             if earlier is not None:
                 company["selected"] = bool(earlier.get("selected", True))
     previous_version = int(previous["token_version"]) if previous and "token_version" in previous else None
+    first_sync_run_id = new_run_id()
     now = clock.iso()
     saved = services.connections.save_connected(
         {
@@ -161,30 +163,28 @@ def _connect(services: Services, *, user_id: str, code: str, code_verifier: str)
             "token_blob": seal(services.cipher, user_id, tokens),
             "token_expires_at": tokens.expires_at,
             "token_version": (previous_version or 0) + 1,
+            "first_sync_run_id": first_sync_run_id,
         },
         replacing_version=previous_version,
     )
     if not saved:
         # Another callback of this user's connected at the same moment and holds the connection
         # (and its first sync); ours is surplus: leave no live pair behind at Procore.
-        _revoke_quietly(services, user_id, tokens.access_token)
+        revoke_quietly(services.oauth, user_id=user_id, access_token=tokens.access_token)
         logger.info("procore connected by a concurrent callback", user_id=user_id)
         return
     if previous and previous.get("token_blob") is not None:  # a reconnect replaces a live pair
         try:
-            _revoke_quietly(services, user_id, unseal(services.cipher, user_id, previous["token_blob"]).access_token)
+            replaced = unseal(services.cipher, user_id, previous["token_blob"])
+            revoke_quietly(services.oauth, user_id=user_id, access_token=replaced.access_token)
         except IntegrationError:
             logger.warning("the replaced procore token pair did not decrypt", user_id=user_id)
     logger.info("procore connected", user_id=user_id, companies=len(companies))
-    queue_sync_for_user(services, user_id=user_id, companies=companies, trigger="connect")
-
-
-def _revoke_quietly(services: Services, user_id: str, access_token: str) -> None:
-    try:
-        services.oauth().revoke(token=access_token)
-    except Exception as exc:  # noqa: BLE001 - best effort; the failure is only logged
-        logger.warning("revoking a surplus procore token pair failed", user_id=user_id,
-                       error=type(exc).__name__)
+    if first_sync_still_coming(services, user_id, previous):
+        logger.info("first sync of the connect just before still running; no second run", user_id=user_id)
+        return
+    queue_sync_for_user(services, user_id=user_id, companies=companies, trigger="connect",
+                        run_id=first_sync_run_id)
 
 
 class _FixedToken:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import clock
+from .errors import IntegrationError
 from .observability import logger
 from .storage.connections import NOT_CONNECTED
 from .storage.records import partition
-from .tokens import unseal
+from .tokens import revoke_quietly, unseal
 
 if TYPE_CHECKING:
     from .services import Services
@@ -29,11 +30,11 @@ def disconnect(services: Services, *, user_id: str, purge: bool = False) -> dict
         if connection.get("token_blob") is not None:
             try:
                 tokens = unseal(services.cipher, user_id, connection["token_blob"])
-                services.oauth().revoke(token=tokens.access_token)
-                result["revoked"] = True
-            except Exception as exc:  # noqa: BLE001 - whatever failed, our copy must still go
-                logger.warning("procore revoke failed; deleting our tokens anyway",
-                               user_id=user_id, error=type(exc).__name__)
+            except IntegrationError:
+                logger.warning("our procore tokens did not decrypt; deleting them anyway", user_id=user_id)
+            else:
+                result["revoked"] = revoke_quietly(services.oauth, user_id=user_id,
+                                                   access_token=tokens.access_token)
         services.connections.mark_disconnected(user_id, previous=connection, now=clock.iso())
     if purge:
         company_ids = set((connection or {}).get("companies") or {}) | services.sync_state.company_ids(user_id)

@@ -171,8 +171,14 @@ class ConnectionTokens(AccessTokens):
         raise ReauthorizationRequiredError(message, reason=reason)
 
     def _revoke_quietly(self, tokens: TokenSet) -> None:
-        try:
-            self._oauth_factory().revoke(token=tokens.access_token)
-        except Exception as exc:  # noqa: BLE001 - best effort; the failure is only logged
-            logger.warning("revoking an unstored token pair failed", user_id=self.user_id,
-                           error=type(exc).__name__)
+        revoke_quietly(self._oauth_factory, user_id=self.user_id, access_token=tokens.access_token)
+
+
+def revoke_quietly(oauth_factory: Callable[[], ProcoreOAuth], *, user_id: str, access_token: str) -> bool:
+    """Revoke a pair at Procore, best effort: a failure is logged (without the token), not raised."""
+    try:
+        oauth_factory().revoke(token=access_token)
+    except Exception as exc:  # noqa: BLE001 - whatever failed, the caller goes on
+        logger.warning("procore revoke failed", user_id=user_id, error=type(exc).__name__)
+        return False
+    return True

@@ -21,7 +21,7 @@ REAUTHORIZATION_REQUIRED = "reauthorization_required"
 TOKEN_ATTRIBUTES = ("token_blob", "refresh_lease_owner", "refresh_lease_expires_at")
 _PUBLIC = (
     "user_id, #status, reason, procore_user, companies, connected_at, disconnected_at, updated_at, "
-    "token_expires_at, token_version"
+    "token_expires_at, token_version, first_sync_run_id"
 )
 
 

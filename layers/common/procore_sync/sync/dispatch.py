@@ -27,7 +27,7 @@ def selected_company_ids(companies: dict[str, Any], *, now: float | None = None)
 
 
 def queue_sync_for_user(
-    services: Services, *, user_id: str, companies: dict[str, Any], trigger: str
+    services: Services, *, user_id: str, companies: dict[str, Any], trigger: str, run_id: str | None = None
 ) -> str | None:
     """Start a sync run for the user; returns its id, or None when there is nothing to sync.
 
@@ -37,7 +37,7 @@ def queue_sync_for_user(
     company_ids = selected_company_ids(companies, now=clock.now() if trigger == "schedule" else None)
     if not company_ids:
         return None
-    run_id = new_run_id()
+    run_id = run_id or new_run_id()
     services.sync_state.start_run(user_id, run_id, trigger=trigger, company_ids=company_ids)
     jobs = [SyncJob(kind="company", user_id=user_id, company_id=int(cid), run_id=run_id) for cid in company_ids]
     for job in jobs:
@@ -49,7 +49,25 @@ def queue_sync_for_user(
 
 def run_in_progress(services: Services, user_id: str) -> bool:
     latest = services.sync_state.latest_run(user_id)
-    return bool(latest) and any(job.get("state") not in FINISHED for job in latest["jobs"])
+    return bool(latest) and _unfinished(latest)
+
+
+def _unfinished(run: dict[str, Any]) -> bool:
+    return any(job.get("state") not in FINISHED for job in run["jobs"])
+
+
+def first_sync_still_coming(services: Services, user_id: str, previous: dict[str, Any] | None, *,
+                            window_seconds: int = 120) -> bool:
+    """Whether the connect just before this one queued a first sync that has not finished (or
+    is about to be recorded): then it syncs with the newest tokens, and no second run is needed."""
+    run_id = (previous or {}).get("first_sync_run_id")
+    if not run_id or previous.get("status") != CONNECTED:
+        return False
+    run = services.sync_state.run(user_id, str(run_id))
+    if run is None or not run["jobs"]:  # being recorded right now, unless that connect died
+        connected = datetime.strptime(str(previous.get("connected_at")), "%Y-%m-%dT%H:%M:%SZ")
+        return clock.now() - connected.replace(tzinfo=UTC).timestamp() < window_seconds
+    return _unfinished(run)
 
 
 def dispatch_all(services: Services) -> dict[str, int]:
