@@ -292,7 +292,10 @@ class Gateway:
             user_id = json.loads(request.get_data() or b"{}").get("user_id")
         except (ValueError, AttributeError):
             user_id = None
-        if request.method != "POST" or not isinstance(user_id, str) or not _LOCAL_USER.fullmatch(user_id):
+        if request.method != "POST":
+            return Response(json.dumps({"message": "Method Not Allowed"}), status=405,
+                            headers={**headers, "Allow": "POST"})
+        if not isinstance(user_id, str) or not _LOCAL_USER.fullmatch(user_id):
             body = {"message": "POST {\"user_id\": \"...\"} (letters, digits, . _ @ -; at most 64)"}
             return Response(json.dumps(body), status=400, headers=headers)
         assert self._sign_in is not None

@@ -36,20 +36,38 @@ def _parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", help="the CloudFormation stack name on AWS (e.g. palcode-procore-dev)")
     parser.add_argument("--profile", help="AWS profile (with --stack)")
     parser.add_argument("--region", help="AWS region (with --stack)")
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print JSON instead of a table")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("list", help="every connection with its status")
-    show = commands.add_parser("show", help="one user's connection, companies and last sync")
-    show.add_argument("user_id")
-    sync = commands.add_parser("sync", help="queue a sync run for one user now")
-    sync.add_argument("user_id")
-    disconnect = commands.add_parser("disconnect", help="revoke at Procore, delete our tokens, stop syncing")
-    disconnect.add_argument("user_id")
+    commands.add_parser("list", parents=[output], help="every connection with its status")
+    show = commands.add_parser("show", parents=[output], help="one user's connection, companies and last sync")
+    show.add_argument("user_id", type=_user_id)
+    sync = commands.add_parser("sync", parents=[output], help="queue a sync run for one user now")
+    sync.add_argument("user_id", type=_user_id)
+    disconnect = commands.add_parser("disconnect", parents=[output],
+                                     help="revoke at Procore, delete our tokens, stop syncing")
+    disconnect.add_argument("user_id", type=_user_id)
     disconnect.add_argument("--purge", action="store_true", help="also delete the user's synced records")
-    commands.add_parser("dead-letters", help="the jobs in the dead-letter queue, with why each failed")
-    replay = commands.add_parser("replay", help="send dead-lettered jobs back to the sync queue")
-    replay.add_argument("--max", type=int, default=100, help="at most this many jobs (default 100)")
+    commands.add_parser("dead-letters", parents=[output],
+                        help="the jobs in the dead-letter queue, with why each failed")
+    replay = commands.add_parser("replay", parents=[output], help="send dead-lettered jobs back to the sync queue")
+    replay.add_argument("--max", type=_positive, default=100, help="at most this many jobs (default 100)")
     return parser
+
+
+def _user_id(value: str) -> str:
+    if not value or len(value) > 200:
+        raise argparse.ArgumentTypeError("a Palcode.ai user id: 1 to 200 characters")
+    return value
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
 
 
 @dataclass
@@ -170,8 +188,10 @@ def replay_dead_letters(target: Target, *, most: int) -> dict[str, Any]:
     sqs = boto3.session.Session().client("sqs")
     replayed, unreadable = [], 0
     for message, job in _dead_letters(target, limit=most, visibility=60):
-        if job is None:
-            unreadable += 1  # left in the dead-letter queue for a person to look at
+        if job is None:  # left in the dead-letter queue for a person to look at, visible at once
+            unreadable += 1
+            sqs.change_message_visibility(QueueUrl=target.name("SyncDeadLetterQueue"),
+                                          ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0)
             continue
         again = job.model_copy(update={"replayed_at": clock.iso()})
         sqs.send_message(QueueUrl=target.name("SyncQueue"), MessageBody=again.model_dump_json())
@@ -197,7 +217,7 @@ def _print_table(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
 
 def _print_status(status: dict[str, Any]) -> None:
     if status.get("reason") == "no_connection":
-        print("no Procore connection for this user id (never connected, or disconnected)")
+        print("no Procore connection for this user id (never connected)")
         return
     user = status.get("procore_user") or {}
     print(f"status        {status['status']}" + (f" ({status['reason']})" if status.get("reason") else ""))
@@ -225,6 +245,14 @@ def _print_status(status: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `procore-ops show ... | head`
+        sys.stderr.close()
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.local:

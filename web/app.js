@@ -80,9 +80,14 @@ async function signIn(userId) {
   const response = await fetch("/_local/sign-in", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ user_id: userId }),
   });
-  if (!response.ok) { notice("Sign-in is only available on the local stack."); return; }
+  if (!response.ok) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(USER_KEY);
+    return false;
+  }
   sessionStorage.setItem(TOKEN_KEY, (await response.json()).token);
   sessionStorage.setItem(USER_KEY, userId);
+  return true;
 }
 
 // ---------------------------------------------------------------- integrations card
@@ -156,6 +161,7 @@ async function connect() {
 async function syncNow() {
   const answer = await api("/integrations/procore/sync", { method: "POST", body: "{}" });
   if (answer.status === 202) notice(answer.body.queued ? "Sync queued." : "A sync is already under way.");
+  else if (answer.status === 409 && answer.body?.error === "no_company_selected") notice("Select a company to sync first.");
   else if (answer.status === 429) notice(`Sync was just asked for; try again in ${answer.headers.get("Retry-After")} s.`);
   else notice(answer.body?.message || "Sync could not be queued.");
   await refreshStatus();
@@ -266,12 +272,16 @@ async function showScreen() {
 async function start() {
   const query = new URLSearchParams(window.location.search);
   if (query.get("procore") === "connected") notice("Procore connected. The first sync is running.");
-  if (query.get("procore") === "error") notice(`Procore was not connected: ${REASONS[query.get("reason")] || query.get("reason")}`);
+  if (query.get("procore") === "error") notice(`Procore was not connected: ${REASONS[query.get("reason")] || "an unexpected error."}`);
   const user = sessionStorage.getItem(USER_KEY);
   if (user) $("#user").value = user;
   $("#sign-in").addEventListener("submit", async (event) => {
     event.preventDefault();
-    await signIn($("#user").value);
+    if (!(await signIn($("#user").value))) {
+      notice("Sign-in failed: on the local stack the gateway signs demo users in; elsewhere use Palcode.ai's sign-in.");
+      $("#connection").textContent = "Sign in to see your Procore connection.";
+      return;
+    }
     notice(`Signed in as ${$("#user").value}.`);
     await refreshStatus();
     await showScreen();

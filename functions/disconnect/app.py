@@ -4,7 +4,7 @@ with `{"user_id": "...", "purge": false}`."""
 from aws_lambda_powertools.logging import correlation_paths
 
 from procore_sync.disconnect import disconnect
-from procore_sync.http import BadRequest, caller_user_id, json_body, make_resolver
+from procore_sync.http import BadRequest, caller_user_id, json_body, make_resolver, responses
 from procore_sync.observability import logger, tracer
 from procore_sync.services import get_services
 
@@ -17,7 +17,7 @@ def _purge(value: object) -> bool:
     return value
 
 
-@app.post("/integrations/procore/disconnect")
+@app.post("/integrations/procore/disconnect", responses=responses(200, 400, 401, ok="disconnected: `{status, revoked, purged_records}`"))
 def disconnect_route() -> dict:
     body = json_body(app)
     result = disconnect(get_services(), user_id=caller_user_id(app), purge=_purge(body.get("purge", False)))

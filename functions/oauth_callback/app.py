@@ -5,7 +5,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from procore_sync.connect import BROWSER_COOKIE, complete_callback
-from procore_sync.http import make_resolver
+from procore_sync.http import make_resolver, responses
 from procore_sync.observability import logger, tracer
 from procore_sync.services import get_services
 
@@ -20,7 +20,7 @@ def _browser_nonce() -> str | None:
     return None
 
 
-@app.get("/integrations/procore/callback")
+@app.get("/integrations/procore/callback", responses=responses(302, ok="to the integrations page, `?procore=connected` or `?procore=error&reason=...`"))
 def callback():
     services = get_services()
     params = {k: v for k, v in (app.current_event.query_string_parameters or {}).items()

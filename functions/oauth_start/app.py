@@ -5,14 +5,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from procore_sync.connect import BROWSER_COOKIE, start_connect
-from procore_sync.http import BadRequest, caller_user_id, json_body, make_resolver
+from procore_sync.http import BadRequest, caller_user_id, json_body, make_resolver, responses
 from procore_sync.observability import logger, tracer
 from procore_sync.services import get_services
 
 app = make_resolver()
 
 
-@app.post("/integrations/procore/connect")
+@app.post("/integrations/procore/connect", responses=responses(200, 400, 401, ok="`{authorize_url}` and the browser-binding cookie"))
 def connect():
     services = get_services()
     return_to = json_body(app).get("return_to")

@@ -11,11 +11,12 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from procore_sync import reads
 from procore_sync.cursor import CursorError
-from procore_sync.http import BadRequest, caller_user_id, error_response, make_resolver
+from procore_sync.http import caller_user_id, error_response, make_resolver, responses
 from procore_sync.observability import logger, tracer
 from procore_sync.services import get_services
 
 app = make_resolver(enable_validation=True)
+PAGE = responses(200, 400, 401, 404, 422, ok="`{items: [...], next_cursor}`: Procore records with `synced_at`")
 
 Id = Annotated[int, Path(gt=0, lt=2**63)]
 Limit = Annotated[int, Query(ge=1, le=200, description="records per page")]
@@ -38,25 +39,25 @@ def _page(listing: reads.Listing, limit: int, cursor: str | None, include_delete
                            cursor=cursor, include_deleted=include_deleted)
 
 
-@app.get("/procore/companies/<company_id>/projects")
+@app.get("/procore/companies/<company_id>/projects", responses=PAGE)
 def list_projects(company_id: Id, limit: Limit = 50, cursor: Cursor = None,
                   include_deleted: IncludeDeleted = False) -> dict:
     return _page(reads.projects(company_id), limit, cursor, include_deleted)
 
 
-@app.get("/procore/companies/<company_id>/projects/<project_id>/bid-packages")
+@app.get("/procore/companies/<company_id>/projects/<project_id>/bid-packages", responses=PAGE)
 def list_bid_packages(company_id: Id, project_id: Id, limit: Limit = 50, cursor: Cursor = None,
                       include_deleted: IncludeDeleted = False) -> dict:
     return _page(reads.bid_packages(company_id, project_id), limit, cursor, include_deleted)
 
 
-@app.get("/procore/companies/<company_id>/projects/<project_id>/bid-packages/<bid_package_id>/bids")
+@app.get("/procore/companies/<company_id>/projects/<project_id>/bid-packages/<bid_package_id>/bids", responses=PAGE)
 def list_bids(company_id: Id, project_id: Id, bid_package_id: Id, limit: Limit = 50, cursor: Cursor = None,
               include_deleted: IncludeDeleted = False) -> dict:
     return _page(reads.bids(company_id, project_id, bid_package_id), limit, cursor, include_deleted)
 
 
-@app.get("/procore/companies/<company_id>/vendors")
+@app.get("/procore/companies/<company_id>/vendors", responses=PAGE)
 def list_vendors(company_id: Id, limit: Limit = 50, cursor: Cursor = None,
                  include_deleted: IncludeDeleted = False) -> dict:
     return _page(reads.vendors(company_id), limit, cursor, include_deleted)

@@ -2,7 +2,7 @@
 
 from aws_lambda_powertools.logging import correlation_paths
 
-from procore_sync.http import caller_user_id, make_resolver
+from procore_sync.http import caller_user_id, make_resolver, responses
 from procore_sync.observability import logger, tracer
 from procore_sync.services import get_services
 from procore_sync.status import connection_status
@@ -10,7 +10,7 @@ from procore_sync.status import connection_status
 app = make_resolver()
 
 
-@app.get("/integrations/procore/status")
+@app.get("/integrations/procore/status", responses=responses(200, 401, ok="the connection, its companies and last sync"))
 def status() -> dict:
     return connection_status(get_services(), caller_user_id(app))
 

@@ -6,7 +6,14 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from procore_sync import sync_control
 from procore_sync.errors import NotConnectedError
-from procore_sync.http import BadRequest, caller_user_id, error_response, json_body, make_resolver
+from procore_sync.http import (
+    BadRequest,
+    caller_user_id,
+    error_response,
+    json_body,
+    make_resolver,
+    responses,
+)
 from procore_sync.observability import logger, tracer
 from procore_sync.services import get_services
 
@@ -21,7 +28,8 @@ def _not_connected(exc: NotConnectedError) -> Response:
 
 @app.exception_handler(sync_control.NotSyncableError)
 def _not_syncable(exc: sync_control.NotSyncableError) -> Response:
-    return error_response(409, "reauthorization_required", str(exc), reason=exc.reason)
+    error = "no_company_selected" if exc.reason == "no_company_selected" else "reauthorization_required"
+    return error_response(409, error, str(exc), reason=exc.reason)
 
 
 @app.exception_handler(sync_control.SyncTooSoonError)
@@ -42,7 +50,7 @@ def _company_ids(body: dict) -> list[int]:
         raise BadRequest("company_ids", f"must be a list of at most {MAX_COMPANIES} company ids")
     ids = []
     for item in value:
-        if isinstance(item, str) and item.isdecimal() and len(item) <= 19:
+        if isinstance(item, str) and item.isascii() and item.isdigit() and len(item) <= 19:
             item = int(item)
         if isinstance(item, bool) or not isinstance(item, int) or not 0 < item < 2**63:
             raise BadRequest("company_ids", "each company id must be a positive integer")
@@ -50,18 +58,18 @@ def _company_ids(body: dict) -> list[int]:
     return ids
 
 
-@app.get("/integrations/procore/companies")
+@app.get("/integrations/procore/companies", responses=responses(200, 401, 409, ok="`{companies: [...]}`"))
 def get_companies() -> dict:
     return {"companies": sync_control.companies(get_services(), caller_user_id(app))}
 
 
-@app.put("/integrations/procore/companies")
+@app.put("/integrations/procore/companies", responses=responses(200, 400, 401, 409, 422, ok="the new selection"))
 def put_companies() -> dict:
     company_ids = _company_ids(json_body(app))
     return {"companies": sync_control.select_companies(get_services(), caller_user_id(app), company_ids)}
 
 
-@app.post("/integrations/procore/sync")
+@app.post("/integrations/procore/sync", responses=responses(202, 401, 409, 429, ok="`{sync_run_id, queued}`"))
 def sync():
     result = sync_control.sync_now(get_services(), caller_user_id(app))
     return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=result)

@@ -118,3 +118,12 @@ def test_a_forged_cursor_and_a_bad_id_are_refused_not_500(local, synced):
         assert response.status_code == 400 and response.json()["field"] == "cursor"
     for company in ("abc", "-1", "0", str(2**64)):
         assert get(local, user_id, f"/procore/companies/{company}/projects").status_code in (400, 404, 422)
+
+
+def test_a_parameter_out_of_bounds_answers_our_error_shape_uncached(local, synced):
+    user_id, company_id = synced
+    response = get(local, user_id, f"/procore/companies/{company_id}/projects", limit=0)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["error"] == "invalid_parameter" and body["field"] == "limit" and body["message"]
+    assert response.headers["Cache-Control"] == "no-store"

@@ -88,3 +88,24 @@ def test_sync_now_needs_a_working_connection(local, user_id):
                                                              now=clock.iso())
     refused = call(local, user_id, "POST", "sync")
     assert refused.status_code == 409 and refused.json()["reason"] == "refresh_token_rejected"
+
+
+def test_sync_now_with_no_company_selected_says_so_and_costs_no_wait(local, user_id):
+    local.connect(user_id)
+    local.settle()
+    assert call(local, user_id, "PUT", "companies", json={"company_ids": []}).status_code == 200
+    refused = call(local, user_id, "POST", "sync")
+    assert refused.status_code == 409 and refused.json()["error"] == "no_company_selected"
+    first = call(local, user_id, "GET", "companies").json()["companies"][0]["id"]
+    call(local, user_id, "PUT", "companies", json={"company_ids": [first]})
+    assert call(local, user_id, "POST", "sync").status_code == 202
+
+
+def test_company_ids_are_ascii_digits_and_listed_in_numeric_order(local, user_id):
+    local.connect(user_id)
+    local.settle()
+    listed = [c["id"] for c in call(local, user_id, "GET", "companies").json()["companies"]]
+    assert listed == sorted(listed, key=int)
+    arabic = "".join(chr(0x0660 + int(d)) for d in listed[0])
+    response = call(local, user_id, "PUT", "companies", json={"company_ids": [arabic]})
+    assert response.status_code == 400 and response.json()["field"] == "company_ids"

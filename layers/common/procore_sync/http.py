@@ -7,6 +7,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from .errors import IntegrationError
 from .observability import logger
@@ -70,6 +71,17 @@ def make_resolver(*, enable_validation: bool = False) -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=enable_validation)
     app.use([_no_store])
 
+    @app.exception_handler(RequestValidationError)
+    def _invalid_parameter(exc: RequestValidationError) -> Response:
+        # Powertools' own 422 names the field only deep in `loc`; give it our shape and headers.
+        errors = list(exc.errors())
+        first = errors[0] if errors else {}
+        location = [str(part) for part in first.get("loc", ())]
+        field = location[-1] if location else "request"
+        message = str(first.get("msg") or first.get("type") or "invalid value")
+        return error_response(422, "invalid_parameter", f"{field}: {message}", field=field,
+                              location=location[0] if location else None)
+
     @app.exception_handler(Unauthorized)
     def _unauthorized(exc: Unauthorized) -> Response:
         return error_response(401, "unauthorized", "Unauthorized")
@@ -85,3 +97,17 @@ def make_resolver(*, enable_validation: bool = False) -> APIGatewayHttpResolver:
         return error_response(400, exc.reason, str(exc), **extra)
 
     return app
+
+
+def responses(*statuses: int, ok: str = "the answer") -> dict[int, dict[str, Any]]:
+    """The OpenAPI responses of a route: its success, and each error it can answer."""
+    meaning = {
+        200: ok, 202: ok, 302: ok,
+        400: "a bad parameter or body: `{error, message, field}`",
+        401: "no usable Palcode.ai identity",
+        404: "nothing the caller synced has that id",
+        409: "not connected, or Procore must be authorized again: `{error, message, reason}`",
+        422: "a parameter out of its bounds: `{error, message, field}`",
+        429: "asked too often; `Retry-After` says when to ask again",
+    }
+    return {status: {"description": meaning[status]} for status in statuses}

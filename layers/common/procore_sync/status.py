@@ -71,7 +71,8 @@ def connection_status(services: Services, user_id: str) -> dict[str, Any]:
                 "connected_at": None, "companies": [], "last_sync": None}
     last_sync = summarize_run(services.sync_state.latest_run(user_id))
     companies = []
-    for company_id, company in sorted((connection.get("companies") or {}).items()):
+    # ids are strings (64-bit ids do not fit a JavaScript number), in numeric order
+    for company_id, company in sorted((connection.get("companies") or {}).items(), key=lambda c: int(c[0])):
         run_part = (last_sync or {}).get("companies", {}).get(company_id)
         companies.append({
             "id": company_id, "name": company.get("name"), "selected": bool(company.get("selected", True)),

@@ -13,7 +13,7 @@ from . import clock
 from .errors import IntegrationError, NotConnectedError
 from .status import json_ready
 from .storage.connections import CONNECTED, NOT_CONNECTED
-from .sync.dispatch import queue_sync_for_user, run_in_progress
+from .sync.dispatch import queue_sync_for_user, run_in_progress, selected_company_ids
 
 if TYPE_CHECKING:
     from .services import Services
@@ -53,7 +53,7 @@ def companies(services: Services, user_id: str) -> list[dict[str, Any]]:
     return json_ready([
         {"id": company_id, "name": company.get("name"), "selected": bool(company.get("selected", True)),
          "app_installed": bool(company.get("app_installed", True))}
-        for company_id, company in sorted((connection.get("companies") or {}).items())
+        for company_id, company in sorted((connection.get("companies") or {}).items(), key=lambda c: int(c[0]))
     ])
 
 
@@ -62,9 +62,10 @@ def select_companies(services: Services, user_id: str, company_ids: list[int]) -
     connection = _connection(services, user_id)
     known = connection.get("companies") or {}
     wanted = {str(company_id) for company_id in company_ids}
-    unknown = sorted(wanted - set(known))
+    unknown = sorted(wanted - set(known), key=int)
     if unknown:
-        raise UnknownCompanyError(f"not one of your Procore companies: {', '.join(unknown)}")
+        shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        raise UnknownCompanyError(f"not one of your Procore companies: {shown}")
     for company_id in known:
         services.connections.set_company_fields(user_id, company_id, {"selected": company_id in wanted})
     return companies(services, user_id)
@@ -76,6 +77,8 @@ def sync_now(services: Services, user_id: str) -> dict[str, Any]:
     if connection.get("status") != CONNECTED:
         raise NotSyncableError("Procore must be authorized again before it can sync",
                                reason=str(connection.get("reason") or "reauthorization_required"))
+    if not selected_company_ids(connection.get("companies") or {}):
+        raise NotSyncableError("no company is selected to sync", reason="no_company_selected")
     now = clock.now()
     last = services.connections.claim_manual_sync(user_id, now=now, interval=MANUAL_SYNC_INTERVAL_SECONDS)
     if last is not None:
