@@ -351,3 +351,34 @@ def test_a_purge_while_a_sync_runs_leaves_no_record_behind(local, user_id):
     assert all(landed(user_id, c) == {e: 0 for e in PREFIXES} for c in company_ids)
     assert services.sync_state.latest_run(user_id) is None
     assert local.status(user_id)["status"] == "not_connected"
+
+
+def test_a_job_procore_throttles_for_long_is_delayed_through_the_queue_not_failed(local, user_id):
+    # GIVEN a slow Procore that, once the user is connected, answers every call 429 with a
+    # Retry-After longer than a job may wait in-process
+    import time
+
+    local.sim.state.set_config(latency_ms=100)
+    assert local.connect(user_id).outcome == "connected"
+    local.sim.state.set_config(rate_429=1.0, retry_after_on_429=True, spike_window_seconds=20)
+
+    deadline, throttled = time.monotonic() + 20, False
+    while not throttled and time.monotonic() < deadline:
+        jobs = get_services().sync_state.latest_run(user_id)["jobs"]
+        throttled = any("throttled by Procore" in str(j.get("error")) for j in jobs)
+        time.sleep(0.2)
+    assert throttled, "a job should have been sent back to wait"
+
+    # WHEN Procore recovers
+    local.sim.state.set_config(rate_429=0.0, latency_ms=0, rate_limits_enabled=False)
+    local.settle()
+
+    # THEN the delayed jobs came back and succeeded; nothing failed or went to the dead letters
+    status = local.status(user_id)
+    assert status["last_sync"]["state"] == "succeeded", status["last_sync"]
+    dead = local.stack.aws.client("sqs").get_queue_attributes(
+        QueueUrl=local.stack.physical("SyncDeadLetterQueue").ref, AttributeNames=["ApproximateNumberOfMessages"])
+    assert dead["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    truth = local.sim.state.expected(DEMO_LOGIN)
+    for company_id, counts in truth.items():
+        assert landed(user_id, company_id) == {e: counts[e] for e in PREFIXES}

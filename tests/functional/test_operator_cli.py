@@ -84,8 +84,9 @@ def test_the_documented_command_line_parses_as_written():
 
 
 def test_a_refused_disconnect_and_a_stack_that_is_gone_are_clear_errors(local, stack_file, tmp_path, capsys):
-    code = main(["--local", "--local-file", stack_file, "disconnect", ""])
-    assert code == 2 and "refused" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        main(["--local", "--local-file", stack_file, "disconnect", ""])
+    assert refused.value.code == 2 and "user id" in capsys.readouterr().err
     gone = tmp_path / "gone.json"
     described = json.loads(open(stack_file, encoding="utf-8").read())
     described["endpoints"] = {"aws": "http://127.0.0.1:9", "lambda": "http://127.0.0.1:9", "api": "http://127.0.0.1:9"}

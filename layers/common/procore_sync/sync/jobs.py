@@ -17,6 +17,7 @@ class SyncJob(BaseModel):
     run_id: str = Field(min_length=1, max_length=100)
     project_id: int | None = None
     replayed_at: str | None = None  # set when an operator sends a dead letter back: run it again
+    delays: int = Field(default=0, ge=0)  # times Procore's throttling sent this job back to wait
 
     @property
     def job_id(self) -> str:

@@ -9,6 +9,7 @@ last delivery records the failure before it goes to the dead-letter queue.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -35,6 +36,11 @@ from .writer import EntityWriter
 if TYPE_CHECKING:
     from ..services import Services
 
+DELAYED = "delayed"
+MAX_DELAYS = 20
+DEFAULT_THROTTLE_WAIT = 60.0  # seconds, when Procore gives neither Retry-After nor a reset time
+THROTTLE_JITTER = 5.0
+MAX_SQS_DELAY = 900
 PROJECTS_PER_PAGE = 300
 PER_PAGE = 1000
 
@@ -88,12 +94,14 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         count("ReauthorizationsNeeded")
         _finish(services, job, FAILED, procore, error="access_token_rejected")
         return FAILED
+    except ProcoreRateLimitedError as exc:
+        return _delay(services, job, exc, log)
     except ProcoreError as exc:
+        if exc.status == 503 and exc.retry_after is not None:  # Procore asks us to come back later
+            return _delay(services, job, exc, log)
         error = f"{exc.reason}: {exc}"
         if exc.retryable and not final_attempt:
             services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
-            if isinstance(exc, ProcoreRateLimitedError):
-                count("SyncJobsThrottled")
             logger.warning("sync job will be retried", error=error, **log)
             raise
         _finish(services, job, FAILED, procore, error=error)
@@ -105,6 +113,28 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     count("SyncJobSeconds", time.monotonic() - started, unit=MetricUnit.Seconds)
     logger.info("sync job succeeded", api_calls=procore.calls, counts=counts, **log)
     return SUCCEEDED
+
+
+def _delay(services: Services, job: SyncJob, exc: ProcoreError, log: dict) -> str:
+    """Procore throttled us for longer than a job may wait in-process: send the job back to the
+    queue to start again after Procore's wait (with jitter, so delayed jobs do not return in a
+    storm). It is not a failure, and costs no SQS delivery; after MAX_DELAYS it fails for good,
+    with the reason in its run (status shows it)."""
+    if job.delays >= MAX_DELAYS:
+        error = f"{exc.reason}: throttled {job.delays} times in a row: {exc}"
+        services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=FAILED, error=error)
+        count("SyncJobsFinished")
+        count("SyncJobsFailed")
+        logger.error("sync job failed: throttled too often", error=error, **log)
+        return FAILED
+    wait = exc.retry_after if exc.retry_after is not None else DEFAULT_THROTTLE_WAIT
+    delay = int(min(MAX_SQS_DELAY, max(1.0, wait) + random.uniform(0, THROTTLE_JITTER)))  # noqa: S311
+    services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id,
+                                       f"throttled by Procore ({exc.status}); starting again in {delay} s")
+    services.queue.send([job.model_copy(update={"delays": job.delays + 1})], delay_seconds=delay)
+    count("SyncJobsThrottled")
+    logger.warning("sync job throttled; queued again", delay_seconds=delay, delays=job.delays + 1, **log)
+    return DELAYED
 
 
 def _finish(services: Services, job: SyncJob, state: str, procore: ProcoreClient, *,
