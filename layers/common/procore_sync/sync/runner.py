@@ -52,6 +52,7 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     if connection is None or connection.get("status") != CONNECTED:
         why = "not_connected" if connection is None else str(connection.get("reason") or connection.get("status"))
         services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=CANCELLED, error=why)
+        count("SyncJobsCancelled")
         logger.info("sync job cancelled: not connected", **log)
         return CANCELLED
     if not services.sync_state.begin_job(job.user_id, job.run_id, job.job_id, replay=job.replayed_at is not None):
