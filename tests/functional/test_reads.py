@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 import requests
 
+from procore_sync import clock
+from procore_sync.services import get_services
+
 from .conftest import DEMO_LOGIN
 
 
@@ -64,10 +67,13 @@ def test_each_listing_pages_through_exactly_the_records_procore_showed(local, sy
         assert bid["lump_sum_amount"] == want[bid["id"]]["lump_sum_amount"]
 
 
-def test_deleted_records_are_left_out_unless_asked_for(local, synced):
+def test_deleted_records_are_left_out_unless_asked_for(local, synced, monkeypatch):
     user_id, company_id = synced
     vendor = local.sim.state.expected_records(DEMO_LOGIN, company_id, "vendors")[0]
     local.sim.state.delete_record("vendors", vendor["id"])
+    # deletions are confirmed by the next full pass (a day later by default)
+    real_now = clock.now
+    monkeypatch.setattr(clock, "now", lambda: real_now() + get_services().settings.full_sync_interval_seconds + 60)
     local.stack.trigger_schedule()
     local.settle()
     path = f"/procore/companies/{company_id}/vendors"

@@ -28,6 +28,9 @@ class Settings(BaseModel):
         default_factory=lambda: [u for u in os.environ.get("ALLOWED_RETURN_URLS", "").split(",") if u]
     )
 
+    full_sync_interval_seconds: int = Field(
+        default_factory=lambda: int(os.environ.get("FULL_SYNC_INTERVAL_SECONDS") or 86400)
+    )
     oauth_state_lifetime_seconds: int = 600
     token_refresh_margin_seconds: int = 300
     refresh_lease_seconds: int = 30

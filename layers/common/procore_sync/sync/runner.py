@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -23,13 +23,14 @@ from ..procore.client import ProcoreClient
 from ..procore.errors import (
     AppNotInstalledError,
     ProcoreError,
+    ProcoreNotFoundError,
     ProcoreRateLimitedError,
     ProcoreUnauthorizedError,
 )
 from ..storage.connections import CONNECTED
 from ..storage.records import partition
 from ..storage.sync_state import CANCELLED, FAILED, SKIPPED, SUCCEEDED
-from . import install_backoff
+from . import incremental, install_backoff
 from .jobs import SyncJob
 from .writer import EntityWriter
 
@@ -65,10 +66,11 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     guard = _still_connected(services, job)
     try:
         if job.kind == "company":
-            counts = _sync_company(services, procore, job, guard)
+            state = (connection.get("companies") or {}).get(str(job.company_id)) or {}
+            counts, fields = _sync_company(services, procore, job, guard, state)
             services.connections.set_company_fields(
                 job.user_id, str(job.company_id),
-                {"app_installed": True, "last_synced_at": clock.iso()},
+                {"app_installed": True, "last_synced_at": clock.iso(), **fields},
                 remove=install_backoff.FIELDS,
             )
         else:
@@ -94,6 +96,17 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         )
         count("ReauthorizationsNeeded")
         _finish(services, job, FAILED, procore, error="access_token_rejected")
+        return FAILED
+    except ProcoreNotFoundError as exc:
+        if job.kind == "project":
+            # The project is gone from this user's view since the last full pass; that pass
+            # (or the next) marks it and its bid packages and bids deleted. Nothing to sync.
+            _finish(services, job, SUCCEEDED, procore, counts={})
+            logger.info("sync job found its project gone", **log)
+            return SUCCEEDED
+        error = f"{exc.reason}: {exc}"
+        _finish(services, job, FAILED, procore, error=error)
+        logger.error("sync job failed", error=error, **log)
         return FAILED
     except ProcoreRateLimitedError as exc:
         return _delay(services, job, exc, log)
@@ -174,42 +187,58 @@ def _still_connected(services: Services, job: SyncJob) -> Callable[[], None]:
 
 
 def _sync_company(
-    services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None]
-) -> dict[str, dict[str, int]]:
+    services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None], state: dict[str, Any]
+) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    """Projects and vendors of the company, then one job per project. A full pass (the first,
+    then daily) reads everything and marks what is gone; in between, only what Procore says
+    changed since the last listings, and nothing is marked gone."""
     pk = partition(job.user_id, job.company_id)
     company = job.company_id
+    full = incremental.full_pass_due(state, now=clock.now(), interval=services.settings.full_sync_interval_seconds)
+    project_params: dict[str, Any] = {"company_id": company, "filters[by_status]": "All"}
+    vendor_params: dict[str, Any] = {"company_id": company}
+    if not full:  # only what changed since the last listings, by Procore's own updated_at
+        project_params["filters[updated_at]"] = incremental.window(state.get("projects_updated_through"))
+        vendor_params["filters[updated_at]"] = incremental.window(state.get("vendors_updated_through"))
+    projects_through = incremental.Watermark(state.get("projects_updated_through"))
+    vendors_through = incremental.Watermark(state.get("vendors_updated_through"))
 
     projects = EntityWriter(services.records, pk=pk, prefix="project#", entity="project", guard=guard)
-    project_ids: list[int] = []
-    for page in procore.pages("/rest/v1.1/projects", company_id=company,
-                              params={"company_id": company, "filters[by_status]": "All"},
+    for page in procore.pages("/rest/v1.1/projects", company_id=company, params=project_params,
                               per_page=PROJECTS_PER_PAGE):
-        project_ids.extend(int(p["id"]) for p in page)
+        projects_through.see(page)
         projects.write((f"project#{p['id']}", p, {"project_id": p["id"]}) for p in page)
 
     vendors = EntityWriter(services.records, pk=pk, prefix="vendor#", entity="vendor", guard=guard)
-    for page in procore.pages("/rest/v1.0/vendors", company_id=company,
-                              params={"company_id": company}, per_page=PER_PAGE):
+    for page in procore.pages("/rest/v1.0/vendors", company_id=company, params=vendor_params, per_page=PER_PAGE):
+        vendors_through.see(page)
         vendors.write((f"vendor#{v['id']}", v, {}) for v in page)
+    # no change filter here: the inactive list is always read whole (it is short)
     for page in procore.pages(f"/rest/v1.0/companies/{company}/vendors/inactive", company_id=company,
                               per_page=PER_PAGE):
         vendors.write((f"vendor#{v['id']}", v, {}) for v in page)
 
-    vendors.finish()
-    gone_projects = projects.finish()
-    for sk in gone_projects:  # a project gone from view takes its bid packages and bids with it
-        project_id = sk.split("#", 1)[1]
-        for prefix, entity in ((f"bid_package#{project_id}#", "bid_package"), (f"bid#{project_id}#", "bid")):
-            EntityWriter(services.records, pk=pk, prefix=prefix, entity=entity, guard=guard).finish()
+    if full:  # only a complete listing may say that a record is gone
+        vendors.finish()
+        gone_projects = projects.finish()
+        for sk in gone_projects:  # a project gone from view takes its bid packages and bids with it
+            project_id = sk.split("#", 1)[1]
+            for prefix, entity in ((f"bid_package#{project_id}#", "bid_package"), (f"bid#{project_id}#", "bid")):
+                EntityWriter(services.records, pk=pk, prefix=prefix, entity=entity, guard=guard).finish()
 
     guard()  # no fan-out for a user who disconnected meanwhile
+    project_ids = sorted(int(sk.split("#", 1)[1]) for sk in projects.present_keys())
     children = [SyncJob(kind="project", user_id=job.user_id, company_id=company, run_id=job.run_id,
                         project_id=pid) for pid in project_ids]
     for child in children:
         services.sync_state.add_job(job.user_id, job.run_id, child.job_id,
                                     {"company_id": company, "project_id": child.project_id, "kind": child.kind})
     services.queue.send(children)
-    return {"projects": projects.counts, "vendors": vendors.counts}
+    fields = {"projects_updated_through": projects_through.value, "vendors_updated_through": vendors_through.value}
+    if full:
+        fields["last_full_sync_at"] = clock.iso()
+    counts = {"projects": projects.counts, "vendors": vendors.counts}
+    return counts, {k: v for k, v in fields.items() if v is not None}
 
 
 def _sync_project(

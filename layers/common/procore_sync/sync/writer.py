@@ -58,6 +58,10 @@ class EntityWriter:
             self._guard()
             self._records.put_many(changed)
 
+    def present_keys(self) -> set[str]:
+        """Every key this listing saw, and every stored key not marked deleted."""
+        return self._seen | {sk for sk, (_, deleted) in self._stored.items() if not deleted}
+
     def finish(self) -> list[str]:
         """The listing was complete: mark what it no longer holds deleted; return those keys."""
         gone = [sk for sk, (_, deleted) in self._stored.items() if sk not in self._seen and not deleted]

@@ -1,0 +1,54 @@
+"""When a company's listings may be incremental, and the window they ask Procore for.
+
+Projects and vendors can be filtered on `updated_at`; bid packages and bids cannot (they are
+always read whole and compared by content hash). The window starts at the newest `updated_at`
+the last listing saw, on Procore's clock, so a skew between our clock and Procore's loses
+nothing, less an overlap margin so that a record updated in the same second as that newest one
+is read again rather than missed: a record seen twice is harmless, one missed is not.
+A full pass, which alone may mark records deleted, runs the first time and then every
+`interval` seconds (daily by default).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .. import clock
+
+OVERLAP = timedelta(minutes=10)
+WINDOW_AHEAD = timedelta(days=7)  # the end of the window: far enough past any clock skew
+_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def full_pass_due(state: dict[str, Any], *, now: float, interval: int) -> bool:
+    last = state.get("last_full_sync_at")
+    if not last or not state.get("projects_updated_through") or not state.get("vendors_updated_through"):
+        return True
+    return now - _parse(str(last)).timestamp() >= interval
+
+
+def window(updated_through: str | None) -> str:
+    """`filters[updated_at]` for records updated since the watermark, less the overlap."""
+    start = _parse(updated_through) - OVERLAP if updated_through else datetime(2000, 1, 1, tzinfo=UTC)
+    end = datetime.fromtimestamp(clock.now(), tz=UTC) + WINDOW_AHEAD
+    return f"{start.strftime(_FORMAT)}...{end.strftime(_FORMAT)}"
+
+
+class Watermark:
+    """The newest `updated_at` seen so far (Procore's ISO-8601 UTC strings sort as time)."""
+
+    def __init__(self, value: str | None) -> None:
+        self.value = value
+
+    def see(self, records: list[dict[str, Any]]) -> None:
+        for record in records:
+            updated = record.get("updated_at")
+            if isinstance(updated, str) and (self.value is None or _parse(updated) > _parse(self.value)):
+                self.value = _parse(updated).strftime(_FORMAT)
+
+
+def _parse(text: str) -> datetime:
+    """Procore's timestamps: `2026-05-01T12:00:00Z`, possibly with fractions or an offset."""
+    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
