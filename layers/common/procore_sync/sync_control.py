@@ -13,7 +13,7 @@ from . import clock
 from .errors import IntegrationError, NotConnectedError
 from .status import json_ready
 from .storage.connections import CONNECTED, NOT_CONNECTED
-from .sync.dispatch import queue_sync_for_user, run_in_progress, selected_company_ids
+from .sync.dispatch import queue_unless_running, selected_company_ids
 
 if TYPE_CHECKING:
     from .services import Services
@@ -83,9 +83,6 @@ def sync_now(services: Services, user_id: str) -> dict[str, Any]:
     last = services.connections.claim_manual_sync(user_id, now=now, interval=MANUAL_SYNC_INTERVAL_SECONDS)
     if last is not None:
         raise SyncTooSoonError(max(1, int(last + MANUAL_SYNC_INTERVAL_SECONDS - now) + 1))
-    if run_in_progress(services, user_id):
-        latest = services.sync_state.latest_run(user_id)
-        return {"sync_run_id": latest["run"]["run_id"], "queued": False}
-    run_id = queue_sync_for_user(services, user_id=user_id, companies=connection.get("companies") or {},
-                                 trigger="manual")
-    return {"sync_run_id": run_id, "queued": run_id is not None}
+    run_id, queued = queue_unless_running(services, user_id=user_id, companies=connection.get("companies") or {},
+                                          trigger="manual")
+    return {"sync_run_id": run_id, "queued": queued}

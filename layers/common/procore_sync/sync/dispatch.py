@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -65,8 +64,7 @@ def first_sync_still_coming(services: Services, user_id: str, previous: dict[str
         return False
     run = services.sync_state.run(user_id, str(run_id))
     if run is None or not run["jobs"]:  # being recorded right now, unless that connect died
-        connected = datetime.strptime(str(previous.get("connected_at")), "%Y-%m-%dT%H:%M:%SZ")
-        return clock.now() - connected.replace(tzinfo=UTC).timestamp() < window_seconds
+        return clock.now() - clock.parse_iso(str(previous.get("connected_at"))) < window_seconds
     return _unfinished(run)
 
 
@@ -95,7 +93,7 @@ def _oldest_sync_age(companies: dict[str, Any], *, now: float) -> float:
     for company in companies.values():
         synced = company.get("last_synced_at")
         if company.get("selected", True) and company.get("app_installed", True) and synced:
-            ages.append(now - datetime.strptime(str(synced), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+            ages.append(now - clock.parse_iso(str(synced)))
     return max(ages, default=0.0)
 
 
@@ -106,11 +104,18 @@ def dispatch_one(services: Services, user_id: str, *, trigger: str) -> dict[str,
         return {"user_id": user_id, "queued": False, "sync_run_id": None,
                 "reason": "not_connected" if connection is None else str(connection.get("reason") or
                                                                          connection.get("status"))}
-    if run_in_progress(services, user_id):
-        latest = services.sync_state.latest_run(user_id)
-        return {"user_id": user_id, "queued": False, "sync_run_id": latest["run"]["run_id"],
-                "reason": "run_in_progress"}
-    run_id = queue_sync_for_user(services, user_id=user_id, companies=connection.get("companies") or {},
-                                 trigger=trigger)
-    return {"user_id": user_id, "queued": run_id is not None, "sync_run_id": run_id,
-            "reason": None if run_id else "no_company_selected"}
+    run_id, queued = queue_unless_running(services, user_id=user_id, companies=connection.get("companies") or {},
+                                          trigger=trigger)
+    reason = None if queued else ("run_in_progress" if run_id else "no_company_selected")
+    return {"user_id": user_id, "queued": queued, "sync_run_id": run_id, "reason": reason}
+
+
+def queue_unless_running(
+    services: Services, *, user_id: str, companies: dict[str, Any], trigger: str
+) -> tuple[str | None, bool]:
+    """(run id, queued?): the run still under way, or a new one (None when nothing is selected)."""
+    latest = services.sync_state.latest_run(user_id)
+    if latest and _unfinished(latest):
+        return str(latest["run"]["run_id"]), False
+    run_id = queue_sync_for_user(services, user_id=user_id, companies=companies, trigger=trigger)
+    return run_id, run_id is not None

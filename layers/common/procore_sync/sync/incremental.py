@@ -11,28 +11,26 @@ A full pass, which alone may mark records deleted, runs the first time and then 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .. import clock
 
-OVERLAP = timedelta(minutes=10)
-WINDOW_AHEAD = timedelta(days=7)  # the end of the window: far enough past any clock skew
-_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+OVERLAP_SECONDS = 600
+WINDOW_AHEAD_SECONDS = 7 * 86400  # the end of the window: far enough past any clock skew
+EARLIEST = "2000-01-01T00:00:00Z"
 
 
 def full_pass_due(state: dict[str, Any], *, now: float, interval: int) -> bool:
     last = state.get("last_full_sync_at")
     if not last or not state.get("projects_updated_through") or not state.get("vendors_updated_through"):
         return True
-    return now - _parse(str(last)).timestamp() >= interval
+    return now - clock.parse_iso(str(last)) >= interval
 
 
 def window(updated_through: str | None) -> str:
     """`filters[updated_at]` for records updated since the watermark, less the overlap."""
-    start = _parse(updated_through) - OVERLAP if updated_through else datetime(2000, 1, 1, tzinfo=UTC)
-    end = datetime.fromtimestamp(clock.now(), tz=UTC) + WINDOW_AHEAD
-    return f"{start.strftime(_FORMAT)}...{end.strftime(_FORMAT)}"
+    start = clock.iso(clock.parse_iso(updated_through) - OVERLAP_SECONDS) if updated_through else EARLIEST
+    return f"{start}...{clock.iso(clock.now() + WINDOW_AHEAD_SECONDS)}"
 
 
 class Watermark:
@@ -44,11 +42,7 @@ class Watermark:
     def see(self, records: list[dict[str, Any]]) -> None:
         for record in records:
             updated = record.get("updated_at")
-            if isinstance(updated, str) and (self.value is None or _parse(updated) > _parse(self.value)):
-                self.value = _parse(updated).strftime(_FORMAT)
-
-
-def _parse(text: str) -> datetime:
-    """Procore's timestamps: `2026-05-01T12:00:00Z`, possibly with fractions or an offset."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+            if isinstance(updated, str) and (
+                self.value is None or clock.parse_iso(updated) > clock.parse_iso(self.value)
+            ):
+                self.value = clock.iso(clock.parse_iso(updated))

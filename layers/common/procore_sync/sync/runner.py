@@ -64,10 +64,10 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     started = time.monotonic()
     procore = services.procore(job.user_id)
     guard = _still_connected(services, job)
+    company = (connection.get("companies") or {}).get(str(job.company_id)) or {}
     try:
         if job.kind == "company":
-            state = (connection.get("companies") or {}).get(str(job.company_id)) or {}
-            counts, fields = _sync_company(services, procore, job, guard, state)
+            counts, fields = _sync_company(services, procore, job, guard, company)
             services.connections.set_company_fields(
                 job.user_id, str(job.company_id),
                 {"app_installed": True, "last_synced_at": clock.iso(), **fields},
@@ -76,7 +76,6 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         else:
             counts = _sync_project(services, procore, job, guard)
     except AppNotInstalledError as exc:
-        company = (connection.get("companies") or {}).get(str(job.company_id)) or {}
         fields = install_backoff.after_refusal(company, now=clock.now())
         services.connections.set_company_fields(job.user_id, str(job.company_id), fields)
         _finish(services, job, SKIPPED, procore, error=exc.reason)
@@ -97,22 +96,15 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         count("ReauthorizationsNeeded")
         _finish(services, job, FAILED, procore, error="access_token_rejected")
         return FAILED
-    except ProcoreNotFoundError as exc:
-        if job.kind == "project":
+    except ProcoreError as exc:
+        if isinstance(exc, ProcoreNotFoundError) and job.kind == "project":
             # The project is gone from this user's view since the last full pass; that pass
             # (or the next) marks it and its bid packages and bids deleted. Nothing to sync.
             _finish(services, job, SUCCEEDED, procore, counts={})
             logger.info("sync job found its project gone", **log)
             return SUCCEEDED
-        error = f"{exc.reason}: {exc}"
-        _finish(services, job, FAILED, procore, error=error)
-        logger.error("sync job failed", error=error, **log)
-        return FAILED
-    except ProcoreRateLimitedError as exc:
-        return _delay(services, job, exc, log)
-    except ProcoreError as exc:
-        if exc.status == 503 and exc.retry_after is not None:  # Procore asks us to come back later
-            return _delay(services, job, exc, log)
+        if isinstance(exc, ProcoreRateLimitedError) or (exc.status == 503 and exc.retry_after is not None):
+            return _delay(services, job, exc, procore, log)  # Procore asks us to come back later
         error = f"{exc.reason}: {exc}"
         if exc.retryable and not final_attempt:
             services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
@@ -129,16 +121,14 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     return SUCCEEDED
 
 
-def _delay(services: Services, job: SyncJob, exc: ProcoreError, log: dict) -> str:
+def _delay(services: Services, job: SyncJob, exc: ProcoreError, procore: ProcoreClient, log: dict) -> str:
     """Procore throttled us for longer than a job may wait in-process: send the job back to the
     queue to start again after Procore's wait (with jitter, so delayed jobs do not return in a
     storm). It is not a failure, and costs no SQS delivery; after MAX_DELAYS it fails for good,
     with the reason in its run (status shows it)."""
     if job.delays >= MAX_DELAYS:
         error = f"{exc.reason}: throttled {job.delays} times in a row: {exc}"
-        services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=FAILED, error=error)
-        count("SyncJobsFinished")
-        count("SyncJobsFailed")
+        _finish(services, job, FAILED, procore, error=error)
         logger.error("sync job failed: throttled too often", error=error, **log)
         return FAILED
     wait = exc.retry_after if exc.retry_after is not None else DEFAULT_THROTTLE_WAIT
