@@ -116,6 +116,7 @@ function renderStatus(status) {
   $("#last-sync").textContent = last
     ? `Last sync: ${last.state}${last.finished_at ? `, finished ${new Date(last.finished_at).toLocaleString()}` : ""}.`
     : "";
+  renderRecentSyncs(status.recent_syncs || []);
   const list = $("#company-list");
   list.replaceChildren();
   for (const company of status.companies || []) {
@@ -143,6 +144,33 @@ function renderStatus(status) {
     }
     if (chosen) select.value = chosen;
   }
+}
+
+function renderRecentSyncs(runs) {
+  const body = $("#recent-syncs tbody");
+  body.replaceChildren();
+  for (const run of runs) {
+    const total = { created: 0, updated: 0, deleted: 0, invalid: 0 };
+    let calls = 0;
+    let error = "";
+    for (const company of Object.values(run.companies || {})) {
+      for (const counts of Object.values(company.counts || {})) {
+        for (const kind of Object.keys(total)) total[kind] += counts[kind] || 0;
+      }
+      calls += company.api_calls || 0;
+      error = error || company.last_error || "";
+    }
+    const row = document.createElement("tr");
+    const cells = [new Date(run.started_at).toLocaleString(), run.trigger, run.state,
+      total.created, total.updated, total.deleted, total.invalid, calls, error];
+    for (const value of cells) {
+      const cell = document.createElement("td");
+      cell.textContent = String(value ?? "");
+      row.appendChild(cell);
+    }
+    body.appendChild(row);
+  }
+  $("#recent-syncs").hidden = runs.length === 0;
 }
 
 async function refreshStatus() {

@@ -63,7 +63,9 @@ def local():
         host="127.0.0.1", port=0,
     )
     sim.start()
-    stack = LocalStack(api_port=port, simulator_url=sim.url, start_timer=False, visibility_timeout=2)
+    # a short lease, so a job redelivered after its worker was killed takes over within seconds
+    stack = LocalStack(api_port=port, simulator_url=sim.url, start_timer=False, visibility_timeout=2,
+                       parameter_overrides={"JobLeaseSeconds": 3})
     stack.start()
     yield Local(stack, sim)
     stack.stop()

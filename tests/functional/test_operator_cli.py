@@ -97,6 +97,7 @@ def test_a_refused_disconnect_and_a_stack_that_is_gone_are_clear_errors(local, s
 
 
 def test_operator_syncs_a_user_and_replays_a_dead_letter(local, user_id, stack_file, capsys):
+    from procore_sync.storage.sync_state import new_run_id
     from procore_sync.sync.jobs import SyncJob
 
     local.sim.state.set_config(rate_limits_enabled=False)
@@ -113,9 +114,14 @@ def test_operator_syncs_a_user_and_replays_a_dead_letter(local, user_id, stack_f
 
     # GIVEN a project job that failed for good and sits in the dead-letter queue
     job_item = next(j for j in latest["jobs"] if j["kind"] == "project")
+    run_id = new_run_id()
     job = SyncJob(kind="project", user_id=user_id, company_id=int(job_item["company_id"]),
-                  run_id=latest["run"]["run_id"], project_id=int(job_item["project_id"]))
-    services.sync_state.finish_job(user_id, job.run_id, job.job_id, state="failed",
+                  run_id=run_id, project_id=int(job_item["project_id"]))
+    services.sync_state.start_run(user_id, run_id, trigger="schedule", company_ids=[str(job.company_id)])
+    services.sync_state.add_job(user_id, run_id, job.job_id, {"company_id": job.company_id, "kind": job.kind,
+                                                              "project_id": job.project_id})
+    services.sync_state.begin_job(user_id, run_id, job.job_id, owner="worker-1", lease_seconds=60)
+    services.sync_state.finish_job(user_id, job.run_id, job.job_id, state="failed", owner="worker-1",
                                    error="procore_server_error: 500: Internal Server Error")
     local.stack.aws.client("sqs").send_message(QueueUrl=local.stack.physical("SyncDeadLetterQueue").ref,
                                                MessageBody=job.model_dump_json())

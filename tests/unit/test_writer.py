@@ -1,4 +1,5 @@
-"""Writing only what changed, and marking deletions only after a complete listing."""
+"""Writing only what changed, keeping bad records out without losing their page, and marking
+deletions only after a complete listing."""
 
 from procore_sync.sync.writer import EntityWriter, content_hash
 
@@ -21,6 +22,14 @@ class FakeRecords:
         return len(sks)
 
 
+def writer_for(records, entity="project"):
+    if entity == "bid":
+        return EntityWriter(records, pk="p", prefix="bid#7#", entity="bid",
+                            key=lambda b: (f"bid#7#{b['bid_package_id']}#{b['id']}", {}))
+    return EntityWriter(records, pk="p", prefix=f"{entity}#", entity=entity,
+                        key=lambda r: (f"{entity}#{r['id']}", {}))
+
+
 def test_content_hash_ignores_key_order():
     assert content_hash({"a": 1, "b": {"c": 2}}) == content_hash({"b": {"c": 2}, "a": 1})
     assert content_hash({"a": 1}) != content_hash({"a": 2})
@@ -29,16 +38,16 @@ def test_content_hash_ignores_key_order():
 def test_writer_writes_created_and_changed_records_only():
     same = {"id": 1, "name": "same"}
     records = FakeRecords({"project#1": (content_hash(same), False), "project#2": ("old", False)})
-    writer = EntityWriter(records, pk="p", prefix="project#", entity="project")
-    writer.write([("project#1", same, {}), ("project#2", {"id": 2}, {}), ("project#3", {"id": 3}, {})])
+    writer = writer_for(records)
+    writer.write([same, {"id": 2}, {"id": 3}])
     assert [i["sk"] for i in records.puts] == ["project#2", "project#3"]
-    assert writer.counts == {"created": 1, "updated": 1, "unchanged": 1, "deleted": 0}
+    assert writer.counts == {"created": 1, "updated": 1, "unchanged": 1, "deleted": 0, "invalid": 0}
 
 
 def test_writer_marks_missing_records_deleted_only_at_finish():
     records = FakeRecords({"project#1": ("h", False), "project#9": ("h", False), "project#8": ("h", True)})
-    writer = EntityWriter(records, pk="p", prefix="project#", entity="project")
-    writer.write([("project#1", {"id": 1}, {})])
+    writer = writer_for(records)
+    writer.write([{"id": 1}])
     assert records.deleted == []  # a listing in progress deletes nothing
     assert writer.finish() == ["project#9"]  # already-deleted 8 is not marked again
     assert records.deleted == ["project#9"]
@@ -47,6 +56,30 @@ def test_writer_marks_missing_records_deleted_only_at_finish():
 def test_writer_rewrites_a_record_that_came_back_after_deletion():
     record = {"id": 5}
     records = FakeRecords({"vendor#5": (content_hash(record), True)})
-    writer = EntityWriter(records, pk="p", prefix="vendor#", entity="vendor")
-    writer.write([("vendor#5", record, {})])
+    writer = writer_for(records, "vendor")
+    writer.write([record])
     assert len(records.puts) == 1 and "deleted_at" not in records.puts[0]
+
+
+def test_an_invalid_record_is_reported_its_page_still_lands_and_our_copy_is_kept():
+    # GIVEN a stored bid 11, and a page where bid 11 comes back without its bid package id,
+    # one bid has a text amount and one item has no id at all
+    good = {"id": 10, "bid_package_id": 3, "lump_sum_amount": "1250.50"}
+    records = FakeRecords({"bid#7#3#11": ("h", False)})
+    writer = writer_for(records, "bid")
+    page = [good, {"id": 11, "bid_package_id": None},
+            {"id": 12, "bid_package_id": 3, "lump_sum_amount": "a lot"}, {"name": "no id"}]
+
+    # WHEN the page is written and the listing finishes
+    result = writer.write(page)
+    gone = writer.finish()
+
+    # THEN the valid bid is written, the three others are reported by field, without values,
+    # and bid 11 is neither overwritten nor taken for deleted
+    assert [i["sk"] for i in records.puts] == ["bid#7#3#10"]
+    assert writer.counts["created"] == 1 and writer.counts["invalid"] == 3
+    problems = {i["procore_id"]: i["problem"] for i in result.invalid}
+    assert set(problems) == {11, 12, None}
+    assert problems[11].startswith("bid_package_id:") and problems[12].startswith("lump_sum_amount:")
+    assert "a lot" not in str(result.invalid)
+    assert gone == [] and records.deleted == []

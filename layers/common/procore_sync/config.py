@@ -31,6 +31,7 @@ class Settings(BaseModel):
     full_sync_interval_seconds: int = Field(
         default_factory=lambda: int(os.environ.get("FULL_SYNC_INTERVAL_SECONDS") or 86400)
     )
+    job_lease_seconds: float = Field(default_factory=lambda: float(os.environ.get("JOB_LEASE_SECONDS") or 60))
     oauth_state_lifetime_seconds: int = 600
     token_refresh_margin_seconds: int = 300
     refresh_lease_seconds: int = 30

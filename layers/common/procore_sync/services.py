@@ -8,10 +8,12 @@ from .config import Settings, get_client_secret, get_settings
 from .crypto import TokenCipher
 from .procore.client import ProcoreClient
 from .procore.oauth import ProcoreOAuth
+from .procore.rate_budget import RateBudget
 from .storage.connections import ConnectionRepository
 from .storage.oauth_states import OAuthStateRepository
 from .storage.records import RecordRepository
-from .storage.sync_state import SyncStateRepository
+from .storage.checkpoints import CheckpointRepository
+from .storage.sync_state import ConnectionBudgetStore, SyncStateRepository
 from .sync.queue import SyncQueue
 from .tokens import ConnectionTokens
 
@@ -64,11 +66,17 @@ class Services:
             lease_seconds=self.settings.refresh_lease_seconds,
         )
 
+    @cached_property
+    def checkpoints(self) -> CheckpointRepository:
+        return CheckpointRepository(self.settings.sync_state_table)
+
     def procore(self, user_id: str) -> ProcoreClient:
+        """A client for one connection, spending the rate budget all its workers share."""
         return ProcoreClient(
             api_url=self.settings.procore_api_url,
             tokens=self.tokens(user_id),
             timeout=self.settings.procore_timeout_seconds,
+            budget=RateBudget(ConnectionBudgetStore(self.sync_state, user_id)),
         )
 
 

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     from .services import Services
 
 ENTITIES = ("projects", "bid_packages", "bids", "vendors")
+KINDS = ("created", "updated", "unchanged", "deleted", "invalid")
+RECENT_RUNS = 5
 
 
 def json_ready(value: Any) -> Any:
@@ -33,15 +35,15 @@ def summarize_run(latest: dict[str, Any] | None) -> dict[str, Any] | None:
     companies: dict[str, dict[str, Any]] = {}
     for job in jobs:
         company = companies.setdefault(str(job.get("company_id")), {
-            "state": "succeeded", "counts": {e: {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
-                                             for e in ENTITIES},
-            "api_calls": 0, "errors": [], "finished_at": None,
+            "state": "succeeded", "counts": {e: dict.fromkeys(KINDS, 0) for e in ENTITIES},
+            "api_calls": 0, "errors": [], "invalid_records": [], "finished_at": None,
         })
         for entity, counts in (job.get("counts") or {}).items():
             target = company["counts"].setdefault(entity, {})
             for key, value in counts.items():
                 target[key] = target.get(key, 0) + int(value)
         company["api_calls"] += int(job.get("api_calls") or 0)
+        company["invalid_records"].extend(job.get("invalid_records") or [])
         state = job.get("state")
         if job.get("error") and state in FINISHED:
             company["errors"].append({"job_id": job.get("job_id"), "error": job.get("error")})
@@ -64,11 +66,53 @@ def summarize_run(latest: dict[str, Any] | None) -> dict[str, Any] | None:
     })
 
 
+def summarize_recent(summary: dict[str, Any]) -> dict[str, Any]:
+    """A run as the recent-runs list shows it, from its summary item: per company, the jobs in
+    each state, the counts per entity, the API calls and the last error."""
+    companies: dict[str, dict[str, Any]] = {}
+    for name, value in summary.items():
+        company_id, sep, rest = str(name).partition(":")
+        if not sep or not company_id.isdigit():
+            continue
+        company = companies.setdefault(company_id, {
+            "jobs": {}, "counts": {e: dict.fromkeys(KINDS, 0) for e in ENTITIES}, "api_calls": 0, "last_error": None,
+        })
+        group, _, kind = rest.partition(":")
+        if rest == "api_calls":
+            company["api_calls"] = int(value)
+        elif rest == "last_error":
+            company["last_error"] = value
+        elif group == "jobs":
+            company["jobs"][kind] = int(value)
+        elif group in company["counts"] and kind:
+            company["counts"][group][kind] = int(value)
+    states = set()
+    for company in companies.values():
+        jobs = company["jobs"]
+        done = sum(n for state, n in jobs.items() if state in FINISHED)
+        if done < jobs.get("queued", 0):
+            company["state"] = "running"
+        elif jobs.get(FAILED):
+            company["state"] = "failed"
+        elif jobs.get("skipped") and not jobs.get("succeeded"):
+            company["state"] = "skipped"
+        else:
+            company["state"] = "succeeded"
+        states.add(company["state"])
+    overall = "running" if "running" in states else ("failed" if "failed" in states else "succeeded")
+    return json_ready({
+        "run_id": summary.get("run_id"), "trigger": summary.get("trigger"), "state": overall,
+        "started_at": summary.get("started_at"),
+        "finished_at": None if overall == "running" else summary.get("finished_at"),
+        "companies": companies,
+    })
+
+
 def connection_status(services: Services, user_id: str) -> dict[str, Any]:
     connection = services.connections.get(user_id)
     if connection is None:
         return {"status": NOT_CONNECTED, "reason": "no_connection", "procore_user": None,
-                "connected_at": None, "companies": [], "last_sync": None}
+                "connected_at": None, "companies": [], "last_sync": None, "recent_syncs": []}
     last_sync = summarize_run(services.sync_state.latest_run(user_id))
     companies = []
     # ids are strings (64-bit ids do not fit a JavaScript number), in numeric order
@@ -91,4 +135,5 @@ def connection_status(services: Services, user_id: str) -> dict[str, Any]:
         "connected_at": connection.get("connected_at"),
         "companies": companies,
         "last_sync": last_sync,
+        "recent_syncs": [summarize_recent(r) for r in services.sync_state.recent_runs(user_id, RECENT_RUNS)],
     })

@@ -6,7 +6,9 @@ import json
 import random
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -22,6 +24,7 @@ from .errors import (
     ProcoreUnauthorizedError,
     ProcoreUnavailableError,
 )
+from .rate_budget import MemoryBudgetStore, RateBudget
 
 APP_NOT_INSTALLED = "app is not connected to this company"
 
@@ -53,7 +56,10 @@ class ProcoreClient:
         max_wait_seconds: float = 15.0,
         max_attempts: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        budget: RateBudget | None = None,
     ) -> None:
+        """`budget` is the connection's share of Procore's rate limits; by default one kept in
+        this process (a sync shares one kept in DynamoDB across its workers)."""
         self._api_url = api_url.rstrip("/")
         self._tokens = tokens
         self._session = session or requests.Session()
@@ -61,8 +67,10 @@ class ProcoreClient:
         self._max_wait = max_wait_seconds
         self._max_attempts = max_attempts
         self._sleep = sleep
+        self._budget = budget or RateBudget(MemoryBudgetStore())
         self.calls = 0
         self.throttles = 0  # answers that were 429, or 503 with Retry-After
+        self.budget_waits = 0  # times a call waited for the connection's budget
 
     def get(self, path: str, *, company_id: int | None = None, params: dict[str, Any] | None = None) -> Any:
         response = self._request(self._url(path), company_id=company_id, params=params)
@@ -77,17 +85,32 @@ class ProcoreClient:
         per_page: int = 100,
     ) -> Iterator[list[dict[str, Any]]]:
         """Yield each page of a list endpoint, following `Link: rel="next"` to the last page."""
-        url: str | None = self._url(path)
-        query: dict[str, Any] | None = {**(params or {}), "per_page": per_page, "page": 1}
+        for page in self.listing(path, company_id=company_id, params=params, per_page=per_page):
+            yield page.records
+
+    def listing(
+        self,
+        path: str,
+        *,
+        company_id: int | None = None,
+        params: dict[str, Any] | None = None,
+        per_page: int = 100,
+        start_url: str | None = None,
+    ) -> Iterator[Page]:
+        """Yield each page with what Procore said about it; `start_url` (a `next_url` from an
+        earlier page) carries on from there instead of from page 1."""
+        url: str | None = start_url or self._url(path)
+        query: dict[str, Any] | None = None if start_url else {**(params or {}), "per_page": per_page, "page": 1}
         while url:
             response = self._request(url, company_id=company_id, params=query)
             body = json.loads(response.text, parse_float=Decimal)
             if not isinstance(body, list):
                 raise ProcoreError("expected a list", status=response.status_code)
-            yield body
             url = response.links.get("next", {}).get("url")
             if url:
                 url = urljoin(self._api_url + "/", url)
+            yield Page(records=body, next_url=url, total=_int_header(response, "Total"),
+                       served_at=_served_at(response))
             query = None  # the next link carries every parameter
 
     def _url(self, path: str) -> str:
@@ -102,6 +125,7 @@ class ProcoreClient:
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
             if company_id is not None:
                 headers["Procore-Company-Id"] = str(company_id)
+            self._wait_for_budget()
             self.calls += 1
             try:
                 response = self._session.get(url, headers=headers, params=params, timeout=self._timeout)
@@ -110,8 +134,8 @@ class ProcoreClient:
             except requests.ConnectionError:
                 error = ProcoreUnavailableError("connection to Procore failed")
             else:
+                self._budget.observe(response.headers)
                 if response.status_code < 400:
-                    self._pace(response)
                     return response
                 if response.status_code == 401 and not refreshed:
                     token = self._tokens.after_rejection(token)
@@ -128,20 +152,40 @@ class ProcoreClient:
                 raise error
             self._sleep(wait)
 
-    def _pace(self, response: requests.Response) -> None:
-        """Wait for the window to reset when it is spent, instead of earning a 429."""
-        remaining = response.headers.get("X-Rate-Limit-Remaining")
-        reset = response.headers.get("X-Rate-Limit-Reset")
-        if remaining is None or reset is None:
-            return
-        try:
-            if int(remaining) > 0:
-                return
-            wait = float(reset) - time.time()
-        except ValueError:
-            return
-        if 0 < wait <= self._max_wait:
-            self._sleep(wait + random.uniform(0, 0.25))  # noqa: S311 - jitter, not security
+    def _wait_for_budget(self) -> None:
+        """Take one call from the connection's budget, waiting for a window to reset when it is
+        spent instead of earning a 429; a wait too long for a job is raised so it is delayed."""
+        while (wait := self._budget.take()) > 0:
+            if wait > self._max_wait:
+                raise ProcoreRateLimitedError(
+                    "this connection's rate budget is spent until its window resets", retry_after=wait)
+            self.budget_waits += 1
+            self._sleep(wait)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing: its records, the link to the next page, Procore's `Total` and the
+    time Procore served it (its `Date` header, on Procore's clock)."""
+
+    records: list[dict[str, Any]]
+    next_url: str | None
+    total: int | None
+    served_at: float | None
+
+
+def _int_header(response: requests.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+def _served_at(response: requests.Response) -> float | None:
+    try:
+        return parsedate_to_datetime(response.headers["Date"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _backoff(retry_after: float | None, attempt: int) -> float:

@@ -3,23 +3,40 @@
 Keys: `pk = user#<user_id>`; a run is `sk = run#<run_id>`; each of its jobs is
 `sk = run#<run_id>#job#<job_id>`. Run ids sort by time, so the newest run comes first when
 reading backwards. A job's state moves queued → running → succeeded | failed | skipped | cancelled.
+A running job holds a lease (`lease_until`, `lease_owner`) that it renews as it goes, so a second
+delivery of the same job waits instead of running beside it. The connection's rate budget is
+`sk = rate_budget`; a job's listing checkpoints are `sk = checkpoint#<run_id>#<job_id>#...`
+(see `checkpoints.py`).
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from .. import aws, clock
+from ..procore.rate_budget import Window
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, SKIPPED, CANCELLED = (
     "queued", "running", "succeeded", "failed", "skipped", "cancelled",
 )
 FINISHED = (SUCCEEDED, FAILED, SKIPPED, CANCELLED)
+SUMMARY = "runs#"  # sk prefix of the run summaries ("runs#" never matches a "run#" prefix)
+RATE_BUDGET = "rate_budget"
+
+
+@dataclass(frozen=True)
+class Begin:
+    """What `begin_job` found: the job is ours now, already finished, or busy for `wait` seconds."""
+
+    outcome: Literal["started", "finished", "busy"]
+    wait: float = 0.0
 
 
 def new_run_id() -> str:
@@ -36,12 +53,10 @@ class SyncStateRepository:
         self._table = aws.table(table_name)
 
     def start_run(self, user_id: str, run_id: str, *, trigger: str, company_ids: list[str]) -> None:
-        self._table.put_item(
-            Item={
-                "pk": _pk(user_id), "sk": f"run#{run_id}", "run_id": run_id, "trigger": trigger,
-                "company_ids": company_ids, "started_at": clock.iso(),
-            }
-        )
+        header = {"pk": _pk(user_id), "run_id": run_id, "trigger": trigger, "company_ids": company_ids,
+                  "started_at": clock.iso()}
+        self._table.put_item(Item={**header, "sk": f"run#{run_id}"})
+        self._table.put_item(Item={**header, "sk": f"{SUMMARY}{run_id}"})
 
     def add_job(self, user_id: str, run_id: str, job_id: str, fields: dict[str, Any]) -> bool:
         """Record a queued job; False when it exists already (a duplicate fan-out)."""
@@ -57,25 +72,56 @@ class SyncStateRepository:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
+        self._add_to_summary(user_id, run_id, fields.get("company_id"), {"jobs:queued": 1})
         return True
 
-    def begin_job(self, user_id: str, run_id: str, job_id: str, *, replay: bool = False) -> bool:
-        """Mark the job running; False when it already finished (a duplicate delivery). A replay
+    def begin_job(
+        self, user_id: str, run_id: str, job_id: str, *, owner: str, lease_seconds: float, replay: bool = False,
+    ) -> Begin:
+        """Mark the job running under a lease held by `owner`. A job that finished (or was purged)
+        is a duplicate delivery; one whose lease another delivery still holds is busy. A replay
         (an operator sent the dead letter back) may run a failed job again."""
-        # the job item exists (queued, not purged since) and has not finished
-        condition = "attribute_exists(sk) AND NOT #state IN (:s, :f, :k, :c)"
+        now = clock.now()
+        unfinished = "NOT #state IN (:s, :f, :k, :c)"
         if replay:
-            condition = "attribute_exists(sk) AND (#state = :f OR NOT #state IN (:s, :f, :k, :c))"
+            unfinished = "(#state = :f OR NOT #state IN (:s, :f, :k, :c))"
+        free = "(#state <> :running OR attribute_not_exists(lease_until) OR lease_until < :now)"
+        try:
+            old = self._table.update_item(
+                Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"},
+                ReturnValues="ALL_OLD",
+                UpdateExpression=("SET #state = :running, started_at = :t, lease_owner = :o, lease_until = :until "
+                                  "ADD attempts :one"),
+                ConditionExpression=f"attribute_exists(sk) AND {unfinished} AND {free}",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":running": RUNNING, ":t": clock.iso(), ":one": 1, ":o": owner,
+                    ":now": Decimal(str(now)), ":until": Decimal(str(round(now + lease_seconds, 3))),
+                    ":s": SUCCEEDED, ":f": FAILED, ":k": SKIPPED, ":c": CANCELLED,
+                },
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            item = self.job(user_id, run_id, job_id)
+            if item is None or item.get("state") in FINISHED and not (replay and item.get("state") == FAILED):
+                return Begin("finished")
+            return Begin("busy", wait=max(0.0, float(item.get("lease_until") or now) - now))
+        previous = old.get("Attributes") or {}
+        if previous.get("state") == FAILED:  # a replayed dead letter no longer counts as failed
+            self._add_to_summary(user_id, run_id, previous.get("company_id"), {"jobs:failed": -1})
+        return Begin("started")
+
+    def renew_lease(self, user_id: str, run_id: str, job_id: str, *, owner: str, lease_seconds: float) -> bool:
+        """Extend the lease; False when the job is no longer ours (finished, purged or taken over)."""
         try:
             self._table.update_item(
                 Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"},
-                UpdateExpression="SET #state = :running, started_at = :t ADD attempts :one",
-                ConditionExpression=condition,
+                UpdateExpression="SET lease_until = :until",
+                ConditionExpression="lease_owner = :o AND #state = :running",
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":running": RUNNING, ":t": clock.iso(), ":one": 1,
-                    ":s": SUCCEEDED, ":f": FAILED, ":k": SKIPPED, ":c": CANCELLED,
-                },
+                ExpressionAttributeValues={":o": owner, ":running": RUNNING,
+                                           ":until": Decimal(str(round(clock.now() + lease_seconds, 3)))},
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -83,18 +129,111 @@ class SyncStateRepository:
             raise
         return True
 
+    def release_job(self, user_id: str, run_id: str, job_id: str, *, owner: str) -> None:
+        """Give up the lease without finishing (the job was sent back to wait): its next
+        delivery may begin at once."""
+        self._update_existing(
+            user_id, run_id, job_id, condition="lease_owner = :o",
+            UpdateExpression="REMOVE lease_until, lease_owner", ExpressionAttributeValues={":o": owner},
+        )
+
     def finish_job(
         self, user_id: str, run_id: str, job_id: str, *, state: str,
         counts: dict[str, dict[str, int]] | None = None, api_calls: int = 0, error: str | None = None,
-    ) -> None:
-        self._update_existing(
-            user_id, run_id, job_id,
-            UpdateExpression="SET #state = :s, finished_at = :t, counts = :c, api_calls = :a, #error = :e",
-            ExpressionAttributeNames={"#state": "state", "#error": "error"},
-            ExpressionAttributeValues={
-                ":s": state, ":t": clock.iso(), ":c": counts or {}, ":a": api_calls, ":e": error,
-            },
+        invalid: list[dict[str, Any]] | None = None, owner: str | None = None,
+    ) -> bool:
+        """Record the outcome once. With `owner`, only while that delivery still holds the job;
+        without, only if no delivery finished it already. False when nothing was recorded."""
+        names = {"#state": "state", "#error": "error"}
+        values: dict[str, Any] = {":s": state, ":t": clock.iso(), ":c": counts or {}, ":a": api_calls,
+                                  ":e": error, ":i": invalid or []}
+        if owner is not None:
+            condition = "lease_owner = :o"
+            values[":o"] = owner
+        else:  # a job that never began: only if no delivery finished it first
+            condition = "NOT #state IN (:ds, :df, :dk, :dc)"
+            values.update({":ds": SUCCEEDED, ":df": FAILED, ":dk": SKIPPED, ":dc": CANCELLED})
+        item = self._update_existing(
+            user_id, run_id, job_id, condition=condition,
+            UpdateExpression=("SET #state = :s, finished_at = :t, counts = :c, api_calls = :a, #error = :e, "
+                              "invalid_records = :i REMOVE lease_until, lease_owner"),
+            ExpressionAttributeNames=names, ExpressionAttributeValues=values, ReturnValues="ALL_OLD",
         )
+        if item is None:
+            return False
+        added: dict[str, int] = {f"jobs:{state}": 1, "api_calls": api_calls}
+        for entity, entity_counts in (counts or {}).items():
+            for kind, n in entity_counts.items():
+                if n:
+                    added[f"{entity}:{kind}"] = added.get(f"{entity}:{kind}", 0) + int(n)
+        self._add_to_summary(user_id, run_id, item.get("company_id"), added,
+                             finished_at=clock.iso(), error=error if state in (FAILED, SKIPPED) else None)
+        return True
+
+    def _add_to_summary(self, user_id: str, run_id: str, company_id: Any, added: dict[str, int], *,
+                        finished_at: str | None = None, error: str | None = None) -> None:
+        """Keep the run's summary item (what status lists for recent runs) in step with its jobs:
+        counters per company are flat attributes `<company_id>:<name>`, added atomically."""
+        if company_id is None:
+            return
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        adds = []
+        for i, (name, n) in enumerate(sorted(added.items())):
+            if n:
+                names[f"#a{i}"] = f"{company_id}:{name}"
+                values[f":a{i}"] = n
+                adds.append(f"#a{i} :a{i}")
+        sets = []
+        if finished_at is not None:
+            names["#f"], values[":f"] = "finished_at", finished_at
+            sets.append("#f = :f")
+        if error is not None:
+            names["#e"], values[":e"] = f"{company_id}:last_error", error[:500]
+            sets.append("#e = :e")
+        if not adds and not sets:
+            return
+        expression = (f"SET {', '.join(sets)} " if sets else "") + (f"ADD {', '.join(adds)}" if adds else "")
+        try:
+            self._table.update_item(
+                Key={"pk": _pk(user_id), "sk": f"{SUMMARY}{run_id}"}, UpdateExpression=expression.strip(),
+                ConditionExpression="attribute_exists(sk)", ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def recent_runs(self, user_id: str, limit: int) -> list[dict[str, Any]]:
+        """The newest run summaries first: trigger, times and the counters per company."""
+        return self._table.query(
+            KeyConditionExpression=Key("pk").eq(_pk(user_id)) & Key("sk").begins_with(SUMMARY),
+            ScanIndexForward=False, Limit=limit,
+        ).get("Items", [])
+
+    # ------------------------------------------------------------------ the rate budget
+
+    def load_rate_budget(self, user_id: str) -> tuple[dict[str, Window], int]:
+        item = self._table.get_item(Key={"pk": _pk(user_id), "sk": RATE_BUDGET}, ConsistentRead=True).get("Item")
+        if item is None:
+            return {}, 0
+        return ({name: Window.from_item(w) for name, w in (item.get("windows") or {}).items()},
+                int(item.get("version", 0)))
+
+    def save_rate_budget(self, user_id: str, windows: dict[str, Window], version: int) -> bool:
+        condition = "attribute_not_exists(sk)" if version == 0 else "version = :v"
+        values: dict[str, Any] = {} if version == 0 else {":v": version}
+        try:
+            self._table.put_item(
+                Item={"pk": _pk(user_id), "sk": RATE_BUDGET, "version": version + 1,
+                      "windows": {name: w.to_item() for name, w in windows.items()}},
+                ConditionExpression=condition, **({"ExpressionAttributeValues": values} if values else {}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def note_job_error(self, user_id: str, run_id: str, job_id: str, error: str) -> None:
         self._update_existing(
@@ -104,16 +243,21 @@ class SyncStateRepository:
             ExpressionAttributeValues={":e": error},
         )
 
-    def _update_existing(self, user_id: str, run_id: str, job_id: str, **update: Any) -> None:
-        """Update a job item, never creating one: a purge may have removed the run meanwhile."""
+    def _update_existing(
+        self, user_id: str, run_id: str, job_id: str, *, condition: str | None = None, **update: Any
+    ) -> dict[str, Any] | None:
+        """Update a job item, never creating one: a purge may have removed the run meanwhile.
+        Returns the attributes asked for with ReturnValues ({} if none), None when not updated."""
         try:
-            self._table.update_item(
+            answer = self._table.update_item(
                 Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"},
-                ConditionExpression="attribute_exists(sk)", **update,
+                ConditionExpression="attribute_exists(sk)" + (f" AND {condition}" if condition else ""), **update,
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+            return None
+        return answer.get("Attributes") or {}
 
     def job(self, user_id: str, run_id: str, job_id: str) -> dict[str, Any] | None:
         return self._table.get_item(Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"}).get("Item")
@@ -175,3 +319,17 @@ class SyncStateRepository:
                     break
                 kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return deleted
+
+
+class ConnectionBudgetStore:
+    """The rate budget of one connection, in the sync state table (see `RateBudget`)."""
+
+    def __init__(self, repository: SyncStateRepository, user_id: str) -> None:
+        self._repository = repository
+        self._user_id = user_id
+
+    def load(self) -> tuple[dict[str, Window], int]:
+        return self._repository.load_rate_budget(self._user_id)
+
+    def save(self, windows: dict[str, Window], version: int) -> bool:
+        return self._repository.save_rate_budget(self._user_id, windows, version)

@@ -10,6 +10,7 @@ last delivery records the failure before it goes to the dead-letter queue.
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -31,14 +32,18 @@ from ..storage.connections import CONNECTED
 from ..storage.records import partition
 from ..storage.sync_state import CANCELLED, FAILED, SKIPPED, SUCCEEDED
 from . import incremental, install_backoff
+from . import listing as listing_reader
 from .jobs import SyncJob
+from .listing import JobProgress
 from .writer import EntityWriter
 
 if TYPE_CHECKING:
     from ..services import Services
 
 DELAYED = "delayed"
+BUSY = "busy"
 MAX_DELAYS = 20
+MAX_INVALID_REPORTED = 20  # per job; the counts hold the full number
 DEFAULT_THROTTLE_WAIT = 60.0  # seconds, when Procore gives neither Retry-After nor a reset time
 THROTTLE_JITTER = 5.0
 MAX_SQS_DELAY = 900
@@ -52,100 +57,130 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     connection = services.connections.get(job.user_id)
     if connection is None or connection.get("status") != CONNECTED:
         why = "not_connected" if connection is None else str(connection.get("reason") or connection.get("status"))
-        services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=CANCELLED, error=why)
-        count("SyncJobsCancelled")
+        if services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=CANCELLED, error=why):
+            count("SyncJobsCancelled")
         logger.info("sync job cancelled: not connected", **log)
         return CANCELLED
-    if not services.sync_state.begin_job(job.user_id, job.run_id, job.job_id, replay=job.replayed_at is not None):
+    owner = secrets.token_hex(8)  # this delivery
+    lease = services.settings.job_lease_seconds
+    begun = services.sync_state.begin_job(job.user_id, job.run_id, job.job_id, owner=owner, lease_seconds=lease,
+                                          replay=job.replayed_at is not None)
+    if begun.outcome == "finished":
         count("DuplicateDeliveries")
         logger.info("sync job already finished", **log)
         return "duplicate"
+    if begun.outcome == "busy":  # another delivery runs it: look again once its lease would lapse
+        count("DuplicateDeliveries")
+        delay = int(min(MAX_SQS_DELAY, begun.wait + 1 + random.uniform(0, THROTTLE_JITTER)))  # noqa: S311
+        services.queue.send([job], delay_seconds=delay)
+        logger.info("sync job is running in another delivery; looking again later", delay_seconds=delay, **log)
+        return BUSY
 
     started = time.monotonic()
     procore = services.procore(job.user_id)
     guard = _still_connected(services, job)
+    progress = JobProgress(services.checkpoints, job.user_id, job.run_id, job.job_id,
+                           heartbeat=_heartbeat(services, job, owner, lease, guard))
     company = (connection.get("companies") or {}).get(str(job.company_id)) or {}
+    finish = _Finisher(services, job, procore, owner, progress)
     try:
         if job.kind == "company":
-            counts, fields = _sync_company(services, procore, job, guard, company)
+            counts, invalid, fields = _sync_company(services, procore, job, guard, company, progress, log)
             services.connections.set_company_fields(
                 job.user_id, str(job.company_id),
                 {"app_installed": True, "last_synced_at": clock.iso(), **fields},
                 remove=install_backoff.FIELDS,
             )
         else:
-            counts = _sync_project(services, procore, job, guard)
+            counts, invalid = _sync_project(services, procore, job, guard, progress, log)
     except AppNotInstalledError as exc:
         fields = install_backoff.after_refusal(company, now=clock.now())
         services.connections.set_company_fields(job.user_id, str(job.company_id), fields)
-        _finish(services, job, SKIPPED, procore, error=exc.reason)
+        finish(SKIPPED, error=exc.reason)
         logger.warning("procore app not installed in company", install_checks=fields["install_checks"],
                        next_install_check_at=fields["next_install_check_at"], **log)
         return SKIPPED
+    except LeaseLostError:
+        logger.warning("sync job stopped: another delivery took it over", **log)
+        return BUSY
     except JobCancelledError:
-        _finish(services, job, CANCELLED, procore, error="not_connected")
+        finish(CANCELLED, error="not_connected")
         logger.info("sync job cancelled: disconnected while it ran", **log)
         return CANCELLED
     except (ReauthorizationRequiredError, NotConnectedError) as exc:
-        _finish(services, job, FAILED, procore, error=exc.reason)
+        finish(FAILED, error=exc.reason)
         return FAILED
     except ProcoreUnauthorizedError:
         services.connections.mark_reauthorization_required(
             job.user_id, reason="access_token_rejected", now=clock.iso()
         )
         count("ReauthorizationsNeeded")
-        _finish(services, job, FAILED, procore, error="access_token_rejected")
+        finish(FAILED, error="access_token_rejected")
         return FAILED
     except ProcoreError as exc:
         if isinstance(exc, ProcoreNotFoundError) and job.kind == "project":
             # The project is gone from this user's view since the last full pass; that pass
             # (or the next) marks it and its bid packages and bids deleted. Nothing to sync.
-            _finish(services, job, SUCCEEDED, procore, counts={})
+            finish(SUCCEEDED, counts={})
             logger.info("sync job found its project gone", **log)
             return SUCCEEDED
         if isinstance(exc, ProcoreRateLimitedError) or (exc.status == 503 and exc.retry_after is not None):
-            return _delay(services, job, exc, procore, log)  # Procore asks us to come back later
+            return _delay(services, job, exc, finish, log)  # Procore asks us to come back later
         error = f"{exc.reason}: {exc}"
         if exc.retryable and not final_attempt:
             services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
             logger.warning("sync job will be retried", error=error, **log)
-            raise
-        _finish(services, job, FAILED, procore, error=error)
+            raise  # the checkpoints stay: the next delivery carries on from them
+        finish(FAILED, error=error)
         logger.error("sync job failed", error=error, **log)
         if exc.retryable:
             raise
         return FAILED
-    _finish(services, job, SUCCEEDED, procore, counts=counts)
+    finish(SUCCEEDED, counts=counts, invalid=invalid)
     count("SyncJobSeconds", time.monotonic() - started, unit=MetricUnit.Seconds)
     logger.info("sync job succeeded", api_calls=procore.calls, counts=counts, **log)
     return SUCCEEDED
 
 
-def _delay(services: Services, job: SyncJob, exc: ProcoreError, procore: ProcoreClient, log: dict) -> str:
+class _Finisher:
+    """Records a job's outcome for the delivery that holds it, then drops its checkpoints."""
+
+    def __init__(self, services: Services, job: SyncJob, procore: ProcoreClient, owner: str,
+                 progress: JobProgress) -> None:
+        self._services, self._job, self._procore, self._progress = services, job, procore, progress
+        self.owner = owner
+
+    def __call__(self, state: str, *, counts: dict[str, dict[str, int]] | None = None,
+                 error: str | None = None, invalid: list[dict[str, Any]] | None = None) -> None:
+        job = self._job
+        recorded = self._services.sync_state.finish_job(
+            job.user_id, job.run_id, job.job_id, state=state, counts=counts, api_calls=self._procore.calls,
+            error=error, invalid=(invalid or [])[:MAX_INVALID_REPORTED], owner=self.owner)
+        if recorded:
+            _measure(state, self._procore, counts)
+            self._progress.forget()
+
+
+def _delay(services: Services, job: SyncJob, exc: ProcoreError, finish: _Finisher, log: dict) -> str:
     """Procore throttled us for longer than a job may wait in-process: send the job back to the
     queue to start again after Procore's wait (with jitter, so delayed jobs do not return in a
     storm). It is not a failure, and costs no SQS delivery; after MAX_DELAYS it fails for good,
     with the reason in its run (status shows it)."""
     if job.delays >= MAX_DELAYS:
         error = f"{exc.reason}: throttled {job.delays} times in a row: {exc}"
-        _finish(services, job, FAILED, procore, error=error)
+        finish(FAILED, error=error)
         logger.error("sync job failed: throttled too often", error=error, **log)
         return FAILED
     wait = exc.retry_after if exc.retry_after is not None else DEFAULT_THROTTLE_WAIT
     delay = int(min(MAX_SQS_DELAY, max(1.0, wait) + random.uniform(0, THROTTLE_JITTER)))  # noqa: S311
     services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id,
-                                       f"throttled by Procore ({exc.status}); starting again in {delay} s")
+                                       f"throttled by Procore ({exc.status or 'rate budget'}); "
+                                       f"carrying on in {delay} s")
+    services.sync_state.release_job(job.user_id, job.run_id, job.job_id, owner=finish.owner)
     services.queue.send([job.model_copy(update={"delays": job.delays + 1})], delay_seconds=delay)
     count("SyncJobsThrottled")
     logger.warning("sync job throttled; queued again", delay_seconds=delay, delays=job.delays + 1, **log)
     return DELAYED
-
-
-def _finish(services: Services, job: SyncJob, state: str, procore: ProcoreClient, *,
-            counts: dict[str, dict[str, int]] | None = None, error: str | None = None) -> None:
-    services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=state, counts=counts,
-                                   api_calls=procore.calls, error=error)
-    _measure(state, procore, counts)
 
 
 def _measure(state: str, procore: ProcoreClient, counts: dict[str, dict[str, int]] | None) -> None:
@@ -176,9 +211,28 @@ def _still_connected(services: Services, job: SyncJob) -> Callable[[], None]:
     return guard
 
 
+def _heartbeat(services: Services, job: SyncJob, owner: str, lease: float,
+               guard: Callable[[], None]) -> Callable[[], None]:
+    """After every page: stop if the user disconnected, and keep the lease or stop writing."""
+    def heartbeat() -> None:
+        guard()
+        if not services.sync_state.renew_lease(job.user_id, job.run_id, job.job_id, owner=owner,
+                                               lease_seconds=lease):
+            raise LeaseLostError()
+    return heartbeat
+
+
+class LeaseLostError(Exception):
+    """Another delivery of the job took it over (ours outlived its lease): stop writing."""
+
+
+Counts = dict[str, dict[str, int]]
+
+
 def _sync_company(
-    services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None], state: dict[str, Any]
-) -> tuple[dict[str, dict[str, int]], dict[str, Any]]:
+    services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None], state: dict[str, Any],
+    progress: JobProgress, log: dict[str, Any],
+) -> tuple[Counts, list[dict[str, Any]], dict[str, Any]]:
     """Projects and vendors of the company, then one job per project. A full pass (the first,
     then daily) reads everything and marks what is gone; in between, only what Procore says
     changed since the last listings, and nothing is marked gone."""
@@ -190,31 +244,30 @@ def _sync_company(
     if not full:  # only what changed since the last listings, by Procore's own updated_at
         project_params["filters[updated_at]"] = incremental.window(state.get("projects_updated_through"))
         vendor_params["filters[updated_at]"] = incremental.window(state.get("vendors_updated_through"))
-    projects_through = incremental.Watermark(state.get("projects_updated_through"))
-    vendors_through = incremental.Watermark(state.get("vendors_updated_through"))
 
-    projects = EntityWriter(services.records, pk=pk, prefix="project#", entity="project", guard=guard)
-    for page in procore.pages("/rest/v1.1/projects", company_id=company, params=project_params,
-                              per_page=PROJECTS_PER_PAGE):
-        projects_through.see(page)
-        projects.write((f"project#{p['id']}", p, {"project_id": p["id"]}) for p in page)
+    def read(writer: EntityWriter, listing: str, path: str, params: dict[str, Any] | None, per_page: int):
+        return listing_reader.read(procore, writer, progress, listing=listing, path=path, company_id=company,
+                                   params=params, per_page=per_page, log=log)
 
-    vendors = EntityWriter(services.records, pk=pk, prefix="vendor#", entity="vendor", guard=guard)
-    for page in procore.pages("/rest/v1.0/vendors", company_id=company, params=vendor_params, per_page=PER_PAGE):
-        vendors_through.see(page)
-        vendors.write((f"vendor#{v['id']}", v, {}) for v in page)
+    projects = EntityWriter(services.records, pk=pk, prefix="project#", entity="project", guard=guard,
+                            key=lambda p: (f"project#{p['id']}", {"project_id": p["id"]}))
+    listed_projects = read(projects, "projects", "/rest/v1.1/projects", project_params, PROJECTS_PER_PAGE)
+
+    vendors = EntityWriter(services.records, pk=pk, prefix="vendor#", entity="vendor", guard=guard,
+                           key=lambda v: (f"vendor#{v['id']}", {}))
+    listed_vendors = read(vendors, "vendors", "/rest/v1.0/vendors", vendor_params, PER_PAGE)
     # no change filter here: the inactive list is always read whole (it is short)
-    for page in procore.pages(f"/rest/v1.0/companies/{company}/vendors/inactive", company_id=company,
-                              per_page=PER_PAGE):
-        vendors.write((f"vendor#{v['id']}", v, {}) for v in page)
+    listed_inactive = read(vendors, "inactive_vendors", f"/rest/v1.0/companies/{company}/vendors/inactive",
+                           None, PER_PAGE)
 
-    if full:  # only a complete listing may say that a record is gone
-        vendors.finish()
-        gone_projects = projects.finish()
-        for sk in gone_projects:  # a project gone from view takes its bid packages and bids with it
+    if full and listed_vendors.settled and listed_inactive.settled:  # only a complete listing may say
+        vendors.finish()                                              # that a record is gone
+    if full and listed_projects.settled:
+        for sk in projects.finish():  # a project gone from view takes its bid packages and bids with it
             project_id = sk.split("#", 1)[1]
             for prefix, entity in ((f"bid_package#{project_id}#", "bid_package"), (f"bid#{project_id}#", "bid")):
-                EntityWriter(services.records, pk=pk, prefix=prefix, entity=entity, guard=guard).finish()
+                EntityWriter(services.records, pk=pk, prefix=prefix, entity=entity, guard=guard,
+                             key=_no_key).finish()
 
     guard()  # no fan-out for a user who disconnected meanwhile
     project_ids = sorted(int(sk.split("#", 1)[1]) for sk in projects.present_keys())
@@ -224,31 +277,43 @@ def _sync_company(
         services.sync_state.add_job(job.user_id, job.run_id, child.job_id,
                                     {"company_id": company, "project_id": child.project_id, "kind": child.kind})
     services.queue.send(children)
-    fields = {"projects_updated_through": projects_through.value, "vendors_updated_through": vendors_through.value}
-    if full:
+    fields: dict[str, Any] = {}
+    if listed_projects.settled and listed_projects.updated_through:
+        fields["projects_updated_through"] = listed_projects.updated_through
+    if listed_vendors.settled and listed_vendors.updated_through:
+        fields["vendors_updated_through"] = listed_vendors.updated_through
+    if full and listed_projects.settled and listed_vendors.settled and listed_inactive.settled:
         fields["last_full_sync_at"] = clock.iso()
     counts = {"projects": projects.counts, "vendors": vendors.counts}
-    return counts, {k: v for k, v in fields.items() if v is not None}
+    return counts, projects.invalid + vendors.invalid, fields
+
+
+def _no_key(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:  # pragma: no cover - never writes
+    raise AssertionError("this writer only marks records deleted")
 
 
 def _sync_project(
-    services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None]
-) -> dict[str, dict[str, int]]:
+    services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None], progress: JobProgress,
+    log: dict[str, Any],
+) -> tuple[Counts, list[dict[str, Any]]]:
     pk = partition(job.user_id, job.company_id)
     project = job.project_id
     packages = EntityWriter(services.records, pk=pk, prefix=f"bid_package#{project}#", entity="bid_package",
-                            guard=guard)
-    bids = EntityWriter(services.records, pk=pk, prefix=f"bid#{project}#", entity="bid", guard=guard)
-    for page in procore.pages(f"/rest/v1.1/projects/{project}/bid_packages", company_id=job.company_id,
-                              params={"view": "all"}, per_page=PER_PAGE):
-        packages.write((f"bid_package#{project}#{p['id']}", p,
-                        {"project_id": project, "bid_package_id": p["id"]}) for p in page)
+                            guard=guard, key=lambda p: (f"bid_package#{project}#{p['id']}",
+                                                        {"project_id": project, "bid_package_id": p["id"]}))
+    bids = EntityWriter(services.records, pk=pk, prefix=f"bid#{project}#", entity="bid", guard=guard,
+                        key=lambda b: (f"bid#{project}#{b['bid_package_id']}#{b['id']}",
+                                       {"project_id": project, "bid_package_id": b["bid_package_id"]}))
+    listed_packages = listing_reader.read(
+        procore, packages, progress, listing="bid_packages", path=f"/rest/v1.1/projects/{project}/bid_packages",
+        company_id=job.company_id, params={"view": "all"}, per_page=PER_PAGE, log=log)
     # One listing for every bid of the project (bids carry their bid_package_id): the coarsest
     # endpoint, so a project costs two calls however many bid packages it has.
-    for page in procore.pages(f"/rest/v1.0/projects/{project}/bids", company_id=job.company_id,
-                              per_page=PER_PAGE):
-        bids.write((f"bid#{project}#{b['bid_package_id']}#{b['id']}", b,
-                    {"project_id": project, "bid_package_id": b["bid_package_id"]}) for b in page)
-    packages.finish()
-    bids.finish()
-    return {"bid_packages": packages.counts, "bids": bids.counts}
+    listed_bids = listing_reader.read(
+        procore, bids, progress, listing="bids", path=f"/rest/v1.0/projects/{project}/bids",
+        company_id=job.company_id, params=None, per_page=PER_PAGE, log=log)
+    if listed_packages.settled:
+        packages.finish()
+    if listed_bids.settled:
+        bids.finish()
+    return {"bid_packages": packages.counts, "bids": bids.counts}, packages.invalid + bids.invalid

@@ -1,19 +1,25 @@
 """Compares a listing from Procore with what is stored, and writes only what changed.
 
-A record whose content hash is unchanged costs no write. A stored record missing from the
-listing is marked deleted, but only once the whole listing has been read: a listing that
-failed partway marks nothing.
+A record whose content hash is unchanged costs no write. A record that fails validation is
+not written (the copy we had stays, and is not taken for deleted) and is reported. A stored
+record missing from the listing is marked deleted, but only once the whole listing has been
+read: a listing that failed partway marks nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clock
 from ..storage.records import RecordRepository
+from . import models
+
+KeyOf = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
+KINDS = ("created", "updated", "unchanged", "deleted", "invalid")
 
 
 def content_hash(record: dict[str, Any]) -> str:
@@ -21,49 +27,96 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def zero_counts() -> dict[str, int]:
+    return dict.fromkeys(KINDS, 0)
+
+
+@dataclass
+class PageResult:
+    """What one page did: the keys it held, its counts and its invalid records."""
+
+    keys: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=zero_counts)
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+
+
 class EntityWriter:
-    """Writes one entity's listing under one key prefix, counting what happened."""
+    """Writes one entity's listings under one key prefix, counting what happened."""
 
     def __init__(
-        self, records: RecordRepository, *, pk: str, prefix: str, entity: str,
+        self, records: RecordRepository, *, pk: str, prefix: str, entity: str, key: KeyOf,
         guard: Callable[[], None] | None = None,
     ) -> None:
-        """`guard` runs before every write and may raise to stop it (the user disconnected)."""
+        """`key` gives a valid record's sort key and extra attributes (such as project_id);
+        `guard` runs before every write and may raise to stop it (the user disconnected)."""
         self._records = records
         self._guard = guard or (lambda: None)
         self._pk = pk
         self._prefix = prefix
+        self._key = key
         self.entity = entity
         self._stored = records.fingerprints(pk, prefix)
+        self._stored_by_id: dict[str, list[str]] | None = None
         self._seen: set[str] = set()
-        self.counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
+        self.counts = zero_counts()
+        self.invalid: list[dict[str, Any]] = []
 
-    def write(self, rows: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
-        """Each row is (sk, Procore record, extra key attributes such as project_id)."""
+    def resume(self, keys: list[str], counts: dict[str, int], invalid: list[dict[str, Any]]) -> None:
+        """Take back what pages read before a restart did (their checkpoints)."""
+        self._seen.update(keys)
+        for kind, n in counts.items():
+            self.counts[kind] = self.counts.get(kind, 0) + n
+        self.invalid.extend(invalid)
+
+    def write(self, page: list[Any]) -> PageResult:
         now = clock.iso()
+        result = PageResult()
         changed = []
-        for sk, record, extra in rows:
-            self._seen.add(sk)
+        for record in page:
+            problem = models.problems(self.entity, record)
+            if problem is not None:
+                self._invalid(record, problem, result)
+                continue
+            sk, extra = self._key(record)
+            result.keys.append(sk)
             digest = content_hash(record)
             stored = self._stored.get(sk)
             if stored is not None and stored[0] == digest and not stored[1]:
-                self.counts["unchanged"] += 1
+                result.counts["unchanged"] += 1
                 continue
-            self.counts["created" if stored is None else "updated"] += 1
+            result.counts["created" if stored is None else "updated"] += 1
             changed.append({
-                "pk": self._pk, "sk": sk, "entity": self.entity, "procore_id": record.get("id"),
+                "pk": self._pk, "sk": sk, "entity": self.entity, "procore_id": record["id"],
                 "record": record, "content_hash": digest, "synced_at": now, **extra,
             })
         if changed:
             self._guard()
             self._records.put_many(changed)
+        self.resume(result.keys, result.counts, result.invalid)
+        return result
+
+    def _invalid(self, record: Any, problem: str, result: PageResult) -> None:
+        """Report the record and keep our copy of it, which the listing still shows exists."""
+        procore_id = models.procore_id(record)
+        result.counts["invalid"] += 1
+        result.invalid.append({"entity": self.entity, "procore_id": procore_id, "problem": problem[:300]})
+        if procore_id is not None:  # a key that matches no stored one still counts it as listed
+            result.keys.extend(self._stored_keys_of(procore_id) or [f"invalid#{procore_id}"])
+
+    def _stored_keys_of(self, procore_id: int) -> list[str]:
+        if self._stored_by_id is None:
+            self._stored_by_id = {}
+            for sk in self._stored:
+                self._stored_by_id.setdefault(sk.rsplit("#", 1)[1], []).append(sk)
+        return self._stored_by_id.get(str(procore_id), [])
 
     def present_keys(self) -> set[str]:
-        """Every key this listing saw, and every stored key not marked deleted."""
-        return self._seen | {sk for sk, (_, deleted) in self._stored.items() if not deleted}
+        """Every key the listings saw, and every stored key not marked deleted."""
+        seen = {sk for sk in self._seen if sk.startswith(self._prefix)}
+        return seen | {sk for sk, (_, deleted) in self._stored.items() if not deleted}
 
     def finish(self) -> list[str]:
-        """The listing was complete: mark what it no longer holds deleted; return those keys."""
+        """The listings were complete: mark what they no longer hold deleted; return those keys."""
         gone = [sk for sk, (_, deleted) in self._stored.items() if sk not in self._seen and not deleted]
         if gone:
             self._guard()

@@ -1,0 +1,136 @@
+"""One connection's share of Procore's rate limits, shared by every worker that calls for it.
+
+Procore counts two windows per token: a spike window of 10 seconds and an hourly one. Each
+answer's `X-Rate-Limit-Limit/Remaining/Reset` headers describe whichever window is closer to
+being spent, so a budget keeps both: the headers tell it a window's limit, what remains and
+when it resets; between answers it counts the calls it let through itself. A call is let
+through only while both windows have something left, and taking one is a conditional write,
+so two workers never spend the same unit. The budget lives in a store that all workers of a
+connection share (DynamoDB in production, memory in tests and tools).
+
+`take()` answers how long to wait before calling (0: the unit is taken). A window that has
+reset is counted from its limit again, as Procore does, ending a little after ours would.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+WINDOW_SECONDS = {"spike": 10.0, "hourly": 3600.0}
+SPIKE_HORIZON = WINDOW_SECONDS["spike"] + 1.5  # a Reset further off than this is the hourly window
+NEW_WINDOW_MARGIN = 1.0  # our estimate of a window's end errs late, never early
+SAME_WINDOW_TOLERANCE = 1.5  # Reset is whole seconds; our estimates are not
+CONTENTION_WAIT = 0.02
+
+
+@dataclass
+class Window:
+    limit: int
+    remaining: int
+    reset: float  # unix seconds
+
+    def to_item(self) -> dict[str, Any]:
+        return {"limit": self.limit, "remaining": self.remaining, "reset": str(self.reset)}
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> Window:
+        return cls(limit=int(item["limit"]), remaining=int(item["remaining"]), reset=float(item["reset"]))
+
+
+class BudgetStore(Protocol):
+    """Where a connection's windows are kept: read with a version, written only if unchanged."""
+
+    def load(self) -> tuple[dict[str, Window], int]: ...
+
+    def save(self, windows: dict[str, Window], version: int) -> bool:
+        """Write `windows` as version + 1 if the stored version is still `version`."""
+        ...
+
+
+class MemoryBudgetStore:
+    """A budget store for one process (tests, the operator CLI)."""
+
+    def __init__(self) -> None:
+        self._windows: dict[str, Window] = {}
+        self._version = 0
+        self._lock = threading.Lock()
+
+    def load(self) -> tuple[dict[str, Window], int]:
+        with self._lock:
+            return {k: Window(w.limit, w.remaining, w.reset) for k, w in self._windows.items()}, self._version
+
+    def save(self, windows: dict[str, Window], version: int) -> bool:
+        with self._lock:
+            if version != self._version:
+                return False
+            self._windows = {k: Window(w.limit, w.remaining, w.reset) for k, w in windows.items()}
+            self._version += 1
+            return True
+
+
+class RateBudget:
+    """The calls a connection may still make in each of Procore's windows."""
+
+    def __init__(self, store: BudgetStore, *, now: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._now = now
+
+    def take(self) -> float:
+        """Take one call from every window; or return the seconds until one can be taken."""
+        while True:
+            windows, version = self._store.load()
+            now = self._now()
+            wait = 0.0
+            for name, window in windows.items():
+                if now >= window.reset:  # a new window: Procore starts counting at its limit again
+                    windows[name] = window = Window(window.limit, window.limit,
+                                                    now + WINDOW_SECONDS[name] + NEW_WINDOW_MARGIN)
+                if window.remaining <= 0:
+                    wait = max(wait, window.reset - now)
+            if wait > 0:
+                return wait + random.uniform(0, 0.25)  # noqa: S311 - jitter, not security
+            for window in windows.values():
+                window.remaining -= 1
+            if not windows or self._store.save(windows, version):
+                return 0.0
+            time.sleep(random.uniform(0, CONTENTION_WAIT))  # noqa: S311 - another worker took one first
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Learn from an answer's rate headers (on any status, 429 included)."""
+        seen = _window_from(headers, self._now())
+        if seen is None:
+            return
+        name, reported = seen
+        for _ in range(5):
+            windows, version = self._store.load()
+            known = windows.get(name)
+            if known is None or reported.reset > known.reset + SAME_WINDOW_TOLERANCE:
+                windows[name] = reported  # the first answer of a window we had not counted
+            elif reported.reset >= known.reset - SAME_WINDOW_TOLERANCE:
+                # the window we count: calls in flight are already taken, so keep the lower figure
+                if reported.remaining >= known.remaining and reported.limit == known.limit:
+                    return
+                windows[name] = Window(reported.limit, min(known.remaining, reported.remaining),
+                                       max(known.reset, reported.reset))
+            else:
+                return  # a late answer from a window that has ended
+            if self._store.save(windows, version):
+                return
+
+
+def _window_from(headers: Mapping[str, str], now: float) -> tuple[str, Window] | None:
+    try:
+        limit = int(headers["X-Rate-Limit-Limit"])
+        remaining = int(headers["X-Rate-Limit-Remaining"])
+        reset = float(headers["X-Rate-Limit-Reset"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if limit <= 0:
+        return None
+    name = "spike" if reset - now <= SPIKE_HORIZON else "hourly"
+    return name, Window(limit=limit, remaining=max(0, remaining), reset=reset)
