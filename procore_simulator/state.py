@@ -36,7 +36,7 @@ class SimulatorState:
         self.config = config if config is not None else SimulatorConfig()
         self._initial_config = self.config.copy()
         self.lock = threading.RLock()
-        self.clock = Clock()
+        self.clock = Clock(frozen=lambda: self.config.clock_frozen)
         self.base_url: str | None = None
         self.world: World = seed.build_world(self.config.size, self.config.seed)
         self.tokens = TokenStore()
@@ -70,7 +70,11 @@ class SimulatorState:
     def set_config(self, **changes: Any) -> dict[str, Any]:
         """Validate and apply runtime knobs (raises ``ConfigError``); return what changed."""
         with self.lock:
-            return self.config.apply(changes)
+            # Reading the clock on both sides latches a freeze or thaw at this moment.
+            self.clock.now()
+            applied = self.config.apply(changes)
+            self.clock.now()
+            return applied
 
     # Users and ground truth
 
@@ -144,7 +148,11 @@ class SimulatorState:
         with self.lock:
             self._world_changed = True
             record = self.world.update(
-                entity, record_id, _normalize(changes), int(self.clock.now())
+                entity,
+                record_id,
+                _normalize(changes),
+                int(self.clock.now()),
+                strictly_later=not self.config.clock_frozen,
             )
             return self._serialize(entity, record)
 
@@ -200,12 +208,23 @@ class SimulatorState:
             user_id = None if user is None else self._user(user).id
             return self.stats.limit_exceeded(user_id)
 
+    def rate_limit_exceeded_by_pair(self) -> dict[str, dict[str, Any]]:
+        """Real rate-limit exceedances per token pair (connection) that had any.
+
+        ``{"pair-2": {"user": "demo@palcode.test", "exceeded": 3}}``; injected 429s are not
+        counted. Per user: ``stats_dict()["rate_limit"]["by_user"]``.
+        """
+        with self.lock:
+            return self.stats.limit_exceeded_by_pair(self._logins())
+
     def stats_dict(self) -> dict[str, Any]:
         with self.lock:
-            logins = {user.id: user.login for user in self.world.users.values()}
-            return self.stats.to_dict(logins)
+            return self.stats.to_dict(self._logins())
 
     # Internals
+
+    def _logins(self) -> dict[int, str]:
+        return {user.id: user.login for user in self.world.users.values()}
 
     def _user(self, user: str | int | User) -> User:
         if isinstance(user, User):
@@ -269,11 +288,13 @@ class SimulatorState:
 
 
 def _normalize(changes: dict[str, Any]) -> dict[str, Any]:
-    """Store ISO timestamps given by callers as unix seconds, like the seeded data."""
+    """Store timestamps given by callers as whole unix seconds, like the seeded data."""
     result = {}
     for key, value in changes.items():
         if key in serialize.TIMESTAMP_KEYS and isinstance(value, str):
             value = int(parse_timestamp(value))
+        elif key in serialize.TIMESTAMP_KEYS and isinstance(value, float):
+            value = int(value)
         result[key] = value
 
     return result
