@@ -104,6 +104,14 @@ class SimulatorConfig:
     timeout_seconds: int = 30
     reset_rate: float = 0.0  # that fraction of API calls gets its connection closed, unanswered
 
+    # Data that changes while a listing is read: after each page of a list endpoint, that
+    # many records of the listing's entity and scope are inserted, updated and deleted.
+    # Every change spends one unit of churn_budget; at 0 (the default) nothing changes.
+    churn_inserts_per_page: int = 0
+    churn_updates_per_page: int = 0
+    churn_deletes_per_page: int = 0
+    churn_budget: int = 0
+
     # Simulated time stands still (updates share one second; token and rate windows too)
     clock_frozen: bool = False
 

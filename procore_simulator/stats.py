@@ -1,5 +1,5 @@
-"""Call log for assertions: API calls, token-endpoint calls, rate-limit exceedances
-and injected faults.
+"""Call log for assertions: API calls, token-endpoint calls, rate-limit exceedances,
+injected faults and the changes churn made while listings were read.
 
 Tokens are never recorded; token pairs appear under their public id (``pair-3``).
 """
@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+
+CHURN_KINDS = ("insert", "update", "delete")
 
 
 class Stats:
@@ -28,6 +30,8 @@ class Stats:
         self.injected_timeouts = 0
         self.injected_resets = 0
         self.token_calls: list[dict[str, Any]] = []
+        self.churn_by_kind: Counter[str] = Counter()
+        self.churn_changes: list[dict[str, Any]] = []
 
     def record_api_call(self, user_id: int, pair_id: str, company_id: int | None) -> None:
         self.api_calls += 1
@@ -41,6 +45,11 @@ class Stats:
         self.rate_limited_by_user[user_id] += 1
         self.rate_limited_by_token[pair_id] += 1
         self.rate_limited_pair_users[pair_id] = user_id
+
+    def record_churn(self, entity: str, record_id: int, kind: str) -> None:
+        """Record one change churn made; ``kind`` is "insert", "update" or "delete"."""
+        self.churn_by_kind[kind] += 1
+        self.churn_changes.append({"entity": entity, "id": record_id, "kind": kind})
 
     def record_token_call(
         self,
@@ -108,6 +117,11 @@ class Stats:
                 "5xx": self.injected_5xx,
                 "timeouts": self.injected_timeouts,
                 "resets": self.injected_resets,
+            },
+            "churn": {
+                "total": len(self.churn_changes),
+                "by_kind": {kind: self.churn_by_kind[kind] for kind in CHURN_KINDS},
+                "changes": [dict(change) for change in self.churn_changes],
             },
             "token_endpoint": {
                 "total": len(self.token_calls),

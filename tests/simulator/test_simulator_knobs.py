@@ -1,4 +1,4 @@
-"""Knob validation and reset for the clock and connection-fault knobs."""
+"""Knob validation and reset for the churn, clock and connection-fault knobs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ from procore_simulator import ConfigError, SimulatorConfig
 
 # A valid non-default value and an invalid one per knob.
 KNOBS = {
+    "churn_inserts_per_page": (2, -1),
+    "churn_updates_per_page": (3, 1.5),
+    "churn_deletes_per_page": (1, "1"),
+    "churn_budget": (10, -5),
     "clock_frozen": (True, 1),
     "timeout_rate": (0.5, 1.5),
     "timeout_seconds": (5, -1),
