@@ -19,6 +19,7 @@ from procore_simulator.api_common import (
     sorted_records,
     visible_project,
 )
+from procore_simulator.churn import Scope
 from procore_simulator.context import current_state, current_user
 from procore_simulator.responses import ApiError, json_response, not_found
 
@@ -46,6 +47,7 @@ def list_bid_packages(project_id: int) -> Response:
 
     with state.lock:
         visible_project(project_id)
+        scope = Scope("bid_packages", project_id=project_id)
         records = [
             state.world.records["bid_packages"][package_id]
             for package_id in state.world.package_ids(project_id)
@@ -58,11 +60,17 @@ def list_bid_packages(project_id: int) -> Response:
                 raise filter_error(error) from error
 
             records = sorted_records(records, sort, lambda r, f: f"{r.get(f, ''):>20}")
-            return paged(records, lambda record: serialize.bid_package(state.world, record))
+            return paged(
+                records,
+                lambda record: serialize.bid_package(state.world, record),
+                churn_scope=scope,
+            )
 
         shape = state.config.bid_package_list_view
         return paged(
-            records, lambda record: serialize.bid_package_list_item(state.world, record, shape)
+            records,
+            lambda record: serialize.bid_package_list_item(state.world, record, shape),
+            churn_scope=scope,
         )
 
 
@@ -83,7 +91,11 @@ def list_package_bids(project_id: int, package_id: int) -> Response:
             state.world.records["bids"][bid_id]
             for bid_id in state.world.bid_ids_for_package(package_id)
         ]
-        return paged(records, lambda record: serialize.bid(state.world, record))
+        return paged(
+            records,
+            lambda record: serialize.bid(state.world, record),
+            churn_scope=Scope("bids", project_id=project_id, package_id=package_id),
+        )
 
 
 @blueprint.get(
@@ -109,7 +121,11 @@ def list_project_bids(project_id: int) -> Response:
             state.world.records["bids"][bid_id]
             for bid_id in state.world.bid_ids_for_project(project_id)
         ]
-        return paged(records, lambda record: serialize.bid(state.world, record))
+        return paged(
+            records,
+            lambda record: serialize.bid(state.world, record),
+            churn_scope=Scope("bids", project_id=project_id),
+        )
 
 
 @blueprint.get("/rest/v1.0/projects/<int:project_id>/bids/<int:bid_id>")

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, request
 
-from procore_simulator import pagination, visibility
+from procore_simulator import churn, pagination, visibility
 from procore_simulator.api_guard import check_company_access
 from procore_simulator.context import current_company_id, current_state, current_user
 from procore_simulator.filters import FilterError
@@ -65,13 +65,16 @@ def paged(
     family: str = "default",
     per_page_override: int | None = None,
     wrap: str | None = None,
+    churn_scope: churn.Scope | None = None,
 ) -> Response:
     """Answer one page of ``records`` with Procore's pagination headers.
 
     ``family`` picks the page-size cap from ``max_per_page``; ``wrap`` puts the list under
-    a key (``{"bidPackages": [...]}``) instead of answering a bare array.
+    a key (``{"bidPackages": [...]}``) instead of answering a bare array. With a
+    ``churn_scope``, the page is rendered first and the churn knobs then change the data.
     """
-    config = current_state().config
+    state = current_state()
+    config = state.config
     maximum = config.max_per_page.get(family, config.max_per_page["default"])
     page_number, per_page = pagination.page_args(
         request.args.get("page"), request.args.get("per_page"), config.default_per_page, maximum
@@ -90,7 +93,11 @@ def paged(
         page,
         config.link_prev_on_page_2,
     )
-    return json_response(body, 200, headers)
+    response = json_response(body, 200, headers)
+    if churn_scope is not None:
+        churn.after_page(state, churn_scope)
+
+    return response
 
 
 def sorted_records(

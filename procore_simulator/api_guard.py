@@ -1,17 +1,19 @@
 """Checks every REST call passes before its handler runs, in Procore's order.
 
 1. Bearer token (401 ``invalid_token`` for missing, unknown, expired or revoked tokens).
-2. Rate limits per access token (429), then injected faults.
+2. Rate limits per access token (429), then injected faults (5xx, 429, timeouts, resets).
 3. ``Procore-Company-Id`` header (except on /me and /companies): present, a company the
    user belongs to, and the app installed there (403 "App is not connected ...").
 """
 
 from __future__ import annotations
 
+import time
+
 from flask import Response, g, request
 
 from procore_simulator import faults, visibility
-from procore_simulator.context import current_state
+from procore_simulator.context import DROP_CONNECTION_KEY, current_state
 from procore_simulator.rate_limit import Limit
 from procore_simulator.responses import ApiError, json_response
 from procore_simulator.state import SimulatorState
@@ -56,37 +58,57 @@ def bearer_pair(state: SimulatorState) -> TokenPair | None:
 
 
 def guard() -> Response | None:
-    """``before_request`` hook: return an error response, or None to run the handler."""
+    """``before_request`` hook: return an error response, or None to run the handler.
+
+    An injected timeout holds the answer (the error, or the handler's) back for
+    ``timeout_seconds`` after the lock is released; an injected reset answers nothing.
+    """
     if not request.path.startswith(API_PREFIX):
         return None
 
     state = current_state()
     faults.sleep_latency(state)
     with state.lock:
-        pair = bearer_pair(state)
-        if pair is None:
-            state.stats.unauthorized_calls += 1
-            return invalid_token_response()
+        answer, connection = _checks(state)
+        delay = state.config.timeout_seconds if connection == faults.TIMEOUT else 0
 
-        user = state.world.users[pair.user_id]
-        g.simulator_user = user
-        g.simulator_pair = pair
-        state.stats.record_api_call(user.id, pair.id, _header_company_id())
+    if connection == faults.RESET:
+        request.environ[DROP_CONNECTION_KEY] = True
+        return Response(status=500)
 
-        limited = _rate_limit(state, user, pair)
-        if limited is not None:
-            return limited
+    if delay:
+        time.sleep(delay)
 
-        fault = faults.injected(state)
-        if fault is not None:
-            return fault
+    return answer
 
-        try:
-            _check_company(state, user)
-        except ApiError as error:
-            return error.response()
 
-    return None
+def _checks(state: SimulatorState) -> tuple[Response | None, str | None]:
+    """Run the checks in order; return the error answer (or None) and a connection fault."""
+    pair = bearer_pair(state)
+    if pair is None:
+        state.stats.unauthorized_calls += 1
+        return invalid_token_response(), None
+
+    user = state.world.users[pair.user_id]
+    g.simulator_user = user
+    g.simulator_pair = pair
+    state.stats.record_api_call(user.id, pair.id, _header_company_id())
+
+    limited = _rate_limit(state, user, pair)
+    if limited is not None:
+        return limited, None
+
+    fault = faults.injected(state)
+    if fault is not None:
+        return fault, None
+
+    connection = faults.connection_fault(state)
+    try:
+        _check_company(state, user)
+    except ApiError as error:
+        return error.response(), connection
+
+    return None, connection
 
 
 def _rate_limit(state: SimulatorState, user: User, pair: TokenPair) -> Response | None:

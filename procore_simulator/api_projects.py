@@ -18,6 +18,7 @@ from procore_simulator.api_common import (
     sorted_records,
     visible_project,
 )
+from procore_simulator.churn import Scope
 from procore_simulator.context import current_state, current_user
 from procore_simulator.responses import ApiError, json_response
 
@@ -35,12 +36,14 @@ def list_projects_v1_1() -> Response:
 
     state = current_state()
     with state.lock:
-        records = _matching_projects()
+        company_id = query_company()
+        records = _matching_projects(company_id)
         return paged(
             records,
             lambda record: serialize.project(state.world, record, "v1.1", view),
             family="projects_v1_1",
             per_page_override=IDS_VIEW_PER_PAGE if view == "ids" else None,
+            churn_scope=Scope("projects", company_id=company_id),
         )
 
 
@@ -49,8 +52,13 @@ def list_projects_v1_0() -> Response:
     view = "compact" if request.args.get("serializer_view") == "compact" else "normal"
     state = current_state()
     with state.lock:
-        records = _matching_projects()
-        return paged(records, lambda record: serialize.project(state.world, record, "v1.0", view))
+        company_id = query_company()
+        records = _matching_projects(company_id)
+        return paged(
+            records,
+            lambda record: serialize.project(state.world, record, "v1.0", view),
+            churn_scope=Scope("projects", company_id=company_id),
+        )
 
 
 @blueprint.get("/rest/v1.0/projects/<int:project_id>")
@@ -62,9 +70,8 @@ def show_project(project_id: int) -> Response:
         return json_response(serialize.project(state.world, project, "v1.0"))
 
 
-def _matching_projects() -> list[dict[str, Any]]:
+def _matching_projects(company_id: int) -> list[dict[str, Any]]:
     state = current_state()
-    company_id = query_company()
     args = request.args
     status = (args.get("filters[by_status]") or "Active").lower()
     if status not in ("active", "inactive", "all"):

@@ -19,6 +19,7 @@ from procore_simulator.api_common import (
     query_company,
     sorted_records,
 )
+from procore_simulator.churn import Scope
 from procore_simulator.context import current_state
 from procore_simulator.responses import json_response, not_found
 
@@ -34,7 +35,11 @@ def list_vendors() -> Response:
     with state.lock:
         company_id = query_company()
         records = _vendors(company_id, active=True, with_filters=True)
-        return paged(records, lambda record: serialize.vendor(state.world, record, view))
+        return paged(
+            records,
+            lambda record: serialize.vendor(state.world, record, view),
+            churn_scope=Scope("vendors", company_id=company_id),
+        )
 
 
 @blueprint.get("/rest/v1.0/companies/<int:company_id>/vendors/inactive")
@@ -44,7 +49,11 @@ def list_inactive_vendors(company_id: int) -> Response:
     with state.lock:
         company_scope(company_id)
         records = _vendors(company_id, active=False, with_filters=False)
-        return paged(records, lambda record: serialize.vendor(state.world, record, view))
+        return paged(
+            records,
+            lambda record: serialize.vendor(state.world, record, view),
+            churn_scope=Scope("vendors", company_id=company_id),
+        )
 
 
 @blueprint.get("/rest/v1.0/vendors/<int:vendor_id>")

@@ -100,6 +100,20 @@ class SimulatorConfig:
     drop_next_token_response: bool = False
     fail_next_refresh: bool = False
     fail_next_revoke: bool = False  # the next /oauth/revoke answers 503 and revokes nothing
+    timeout_rate: float = 0.0  # that fraction of API calls is answered after timeout_seconds
+    timeout_seconds: int = 30
+    reset_rate: float = 0.0  # that fraction of API calls gets its connection closed, unanswered
+
+    # Data that changes while a listing is read: after each page of a list endpoint, that
+    # many records of the listing's entity and scope are inserted, updated and deleted.
+    # Every change spends one unit of churn_budget; at 0 (the default) nothing changes.
+    churn_inserts_per_page: int = 0
+    churn_updates_per_page: int = 0
+    churn_deletes_per_page: int = 0
+    churn_budget: int = 0
+
+    # Simulated time stands still (updates share one second; token and rate windows too)
+    clock_frozen: bool = False
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -135,10 +149,20 @@ class SimulatorConfig:
         return dict(changes)
 
 
+def _default(name: str) -> Any:
+    """The declared default of a setting (lists and dicts come from their factories)."""
+    for item in dataclasses.fields(SimulatorConfig):
+        if item.name == name:
+            if item.default_factory is not dataclasses.MISSING:
+                return item.default_factory()
+
+            return item.default
+
+    return None
+
+
 def _validate(name: str, value: Any) -> None:
-    default = getattr(SimulatorConfig, name, None)
-    if default is None:
-        default = {"redirect_uris": [], "max_per_page": {}}.get(name)
+    default = _default(name)
 
     if isinstance(default, bool):
         if not isinstance(value, bool):

@@ -5,13 +5,18 @@ as API calls and are not rate limited.
 
 - ``GET  /_simulator/expected?user=``: per-company counts a complete sync must land
 - ``GET  /_simulator/expected_records?user=&company_id=&entity=``: the records themselves
+- ``GET  /_simulator/expected_all?user=``: every company's records in one answer
 - ``GET  /_simulator/stats``: API calls, token-endpoint calls, rate-limit exceedances
 - ``GET|POST /_simulator/config``: read or change runtime knobs
 - ``POST /_simulator/companies/<id>/installed`` ``{"installed": false}``
+- ``POST /_simulator/companies/<id>/grow`` ``{"projects": 2000, "bid_packages_per_project": 2,
+  "bids_per_package": 5, "vendors": 300}``: add many records; answers the counts added
 - ``POST /_simulator/users/<login>/revoke``: revoke all of a user's tokens
 - ``POST /_simulator/users/<login>/projects/<id>``, ``DELETE`` to remove: project membership
 - ``POST /_simulator/records/<entity>`` ``{"parent_id": ..., ...fields}``: create
 - ``PATCH|DELETE /_simulator/records/<entity>/<id>``: update (bumps updated_at) or delete
+- ``POST /_simulator/records/<entity>/<id>/malform`` ``{"field": ..., "value": ...}``: answer
+  that field as exactly that raw JSON value from now on
 - ``POST /_simulator/clock/advance`` ``{"seconds": 600}``: move simulated time
 - ``POST /_simulator/reset``: back to the seeded world, starting knobs and no tokens
 """
@@ -62,6 +67,11 @@ def expected_records() -> Response:
     return json_response(records)
 
 
+@blueprint.get("/expected_all")
+def expected_all() -> Response:
+    return json_response(current_state().expected_all(_required_arg("user")))
+
+
 @blueprint.get("/stats")
 def stats() -> Response:
     return json_response(current_state().stats_dict())
@@ -91,6 +101,18 @@ def set_installed(company_id: int) -> Response:
 
     current_state().set_company_installed(company_id, body["installed"])
     return json_response({"company_id": company_id, "installed": body["installed"]})
+
+
+@blueprint.post("/companies/<int:company_id>/grow")
+def grow_company(company_id: int) -> Response:
+    body = _body()
+    known = ("projects", "bid_packages_per_project", "bids_per_package", "vendors")
+    unknown = sorted(set(body) - set(known))
+    if unknown:
+        raise ValueError(f"unknown fields: {', '.join(unknown)}")
+
+    counts = current_state().grow_company(company_id, **body)
+    return json_response({"company_id": company_id, "added": counts})
 
 
 @blueprint.post("/users/<login>/revoke")
@@ -131,6 +153,17 @@ def update_record(entity: str, record_id: int) -> Response:
 def delete_record(entity: str, record_id: int) -> Response:
     current_state().delete_record(entity, record_id)
     return Response(status=204)
+
+
+@blueprint.post("/records/<entity>/<int:record_id>/malform")
+def malform_record(entity: str, record_id: int) -> Response:
+    body = _body()
+    if "field" not in body or "value" not in body:
+        raise ValueError("the body needs field and value")
+
+    state = current_state()
+    state.malform_record(entity, record_id, body["field"], body["value"])
+    return json_response(state.api_record(entity, record_id))
 
 
 @blueprint.post("/clock/advance")

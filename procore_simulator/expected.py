@@ -1,5 +1,7 @@
 """Ground truth for tests and demos: what a complete sync for one user must land.
 
+``everything`` gives all of it in one call: every record of every entity, per company.
+
 Counts include inactive projects, closed bid packages and inactive vendors, because a
 complete sync reads them all. Records are shaped exactly as the API's list endpoints return
 them by default (projects as v1.1 ``normal``, bid packages as the v1.1 list, bids as the
@@ -68,3 +70,18 @@ def records(
 
     bid_ids = sorted(bid_id for pid in project_ids for bid_id in world.bid_ids_for_project(pid))
     return [serialize.bid(world, world.records["bids"][bid_id]) for bid_id in bid_ids]
+
+
+def everything(
+    world: World, user: User, bid_package_view: str = "full"
+) -> dict[str, dict[str, Any]]:
+    """Per company the user belongs to (id as a string): installed flag and all records."""
+    result: dict[str, dict[str, Any]] = {}
+    for company_id in visibility.company_ids(world, user):
+        entry: dict[str, Any] = {"installed": world.records["companies"][company_id]["_installed"]}
+        for entity in EXPECTED_ENTITIES:
+            entry[entity] = records(world, user, company_id, entity, bid_package_view)
+
+        result[str(company_id)] = entry
+
+    return result

@@ -1,7 +1,8 @@
-"""Injected faults for resilience tests: latency, random 5xx and random 429 answers.
+"""Injected faults for resilience tests: latency, random 5xx and 429 answers, timeouts
+and reset connections.
 
 Decisions come from a random generator seeded with the world seed, so a run with the same
-calls sees the same faults.
+calls sees the same faults. None of them counts as a real rate-limit exceedance.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from flask import Response
 
 from procore_simulator.responses import json_response
 from procore_simulator.state import SimulatorState
+
+TIMEOUT = "timeout"
+RESET = "reset"
 
 RATE_LIMIT_MESSAGE = (
     "You have surpassed the max number of requests for an hour. "
@@ -61,5 +65,24 @@ def injected(state: SimulatorState) -> Response | None:
             return json_response({"errors": ["Service Unavailable"]}, 503, {"Retry-After": "2"})
 
         return json_response({"errors": ["Internal Server Error"]}, status)
+
+    return None
+
+
+def connection_fault(state: SimulatorState) -> str | None:
+    """Roll for a slow answer (``TIMEOUT``) or a closed connection (``RESET``).
+
+    The caller holds the state lock; it sleeps ``timeout_seconds`` after releasing it, or
+    drops the connection instead of answering.
+    """
+    config = state.config
+    rng = state.fault_rng
+    if config.timeout_rate > 0 and rng.random() < config.timeout_rate:
+        state.stats.injected_timeouts += 1
+        return TIMEOUT
+
+    if config.reset_rate > 0 and rng.random() < config.reset_rate:
+        state.stats.injected_resets += 1
+        return RESET
 
     return None

@@ -7,6 +7,7 @@ so a test can override any field with ``update_record``.
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Any
 
@@ -24,6 +25,9 @@ TIMESTAMP_KEYS = frozenset(
         "pre_bid_rfi_deadline_date",
     }
 )
+
+# Where a record keeps the raw API values that override its serialized fields.
+MALFORMED_KEY = "_malformed"
 
 # Project fields that only v1.1 returns; the v1.0 show leaves them out.
 _PROJECT_V1_1_ONLY = frozenset(
@@ -103,12 +107,19 @@ def _date(timestamp: int | None) -> str | None:
 
 
 def _merge(derived: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
-    """Lay the record's public keys over the derived fields, formatting timestamps."""
+    """Lay the record's public keys over the derived fields, formatting timestamps.
+
+    Fields a test malformed (``_malformed``, set by ``SimulatorState.malform_record``) go
+    on last and untouched, so the answer carries exactly the raw JSON value.
+    """
     for key, value in record.items():
         if key.startswith("_"):
             continue
 
         derived[key] = iso(value) if key in TIMESTAMP_KEYS else value
+
+    for key, value in record.get(MALFORMED_KEY, {}).items():
+        derived[key] = copy.deepcopy(value)
 
     return derived
 

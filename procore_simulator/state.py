@@ -7,12 +7,13 @@ tests may call them while the server is serving.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import random
 import threading
 from typing import Any
 
-from procore_simulator import expected, seed, serialize
+from procore_simulator import expected, grow, seed, serialize
 from procore_simulator.clock import Clock
 from procore_simulator.config import SimulatorConfig
 from procore_simulator.filters import parse_timestamp
@@ -36,7 +37,7 @@ class SimulatorState:
         self.config = config if config is not None else SimulatorConfig()
         self._initial_config = self.config.copy()
         self.lock = threading.RLock()
-        self.clock = Clock()
+        self.clock = Clock(frozen=lambda: self.config.clock_frozen)
         self.base_url: str | None = None
         self.world: World = seed.build_world(self.config.size, self.config.seed)
         self.tokens = TokenStore()
@@ -45,6 +46,7 @@ class SimulatorState:
         # NOTE: seeded generators on purpose: faults and created records must repeat per seed.
         self.fault_rng = random.Random(f"procore-simulator-faults:{self.config.seed}")  # noqa: S311
         self._created = 0
+        self._grown = 0
         self._world_changed = False
 
     # Lifecycle and knobs
@@ -66,11 +68,16 @@ class SimulatorState:
             self.rate_limiter = RateLimiter()
             self.fault_rng = random.Random(f"procore-simulator-faults:{self.config.seed}")  # noqa: S311
             self._created = 0
+            self._grown = 0
 
     def set_config(self, **changes: Any) -> dict[str, Any]:
         """Validate and apply runtime knobs (raises ``ConfigError``); return what changed."""
         with self.lock:
-            return self.config.apply(changes)
+            # Reading the clock on both sides latches a freeze or thaw at this moment.
+            self.clock.now()
+            applied = self.config.apply(changes)
+            self.clock.now()
+            return applied
 
     # Users and ground truth
 
@@ -99,6 +106,17 @@ class SimulatorState:
                 company_id,
                 entity,
                 self.config.bid_package_list_view,
+            )
+
+    def expected_all(self, user: str | int | User) -> dict[str, dict[str, Any]]:
+        """Every record the user should end up with, in one call.
+
+        ``{company_id (str): {"installed", "projects", "bid_packages", "bids", "vendors"}}``
+        for each company the user belongs to, built from ``expected_records``.
+        """
+        with self.lock:
+            return expected.everything(
+                self.world, self._user(user), self.config.bid_package_list_view
             )
 
     def api_record(self, entity: str, record_id: int) -> dict[str, Any]:
@@ -144,7 +162,11 @@ class SimulatorState:
         with self.lock:
             self._world_changed = True
             record = self.world.update(
-                entity, record_id, _normalize(changes), int(self.clock.now())
+                entity,
+                record_id,
+                _normalize(changes),
+                int(self.clock.now()),
+                strictly_later=not self.config.clock_frozen,
             )
             return self._serialize(entity, record)
 
@@ -153,6 +175,59 @@ class SimulatorState:
         with self.lock:
             self._world_changed = True
             self.world.delete(entity, record_id)
+
+    def grow_company(
+        self,
+        company_id: int,
+        projects: int = 0,
+        bid_packages_per_project: int = 0,
+        bids_per_package: int = 0,
+        vendors: int = 0,
+    ) -> dict[str, int]:
+        """Add many seeded-looking records to a company; return the counts added.
+
+        Vendors come first, then ``projects`` projects with ``bid_packages_per_project``
+        packages of ``bids_per_package`` bids each (fewer bids when the directory is smaller
+        than that). The company's admins see them all at once.
+        """
+        sizes = {
+            "projects": projects,
+            "bid_packages_per_project": bid_packages_per_project,
+            "bids_per_package": bids_per_package,
+            "vendors": vendors,
+        }
+        for name, value in sizes.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer")
+
+        with self.lock:
+            self.world.require("companies", company_id)
+            self._grown += 1
+            self._world_changed = True
+            # NOTE: seeded on purpose, like the world: the same calls grow the same records.
+            seed_text = f"procore-simulator-grow:{self.config.seed}:{self._grown}"
+            rng = random.Random(seed_text)  # noqa: S311
+            growth = grow.grow_company(rng, self.world, company_id, **sizes)
+            return dict(growth.counts)
+
+    def malform_record(self, entity: str, record_id: int, field: str, value: Any) -> None:
+        """Make the API answer one field of a record as exactly this raw JSON value.
+
+        From now until ``reset()``, list and show endpoints and ``expected_records`` return
+        the record with ``field`` set to ``value`` (``None``, ``"not a date"``, ...), with no
+        timestamp formatting or other normalization, in every view that shows the field.
+        Filters still work on the stored value.
+        """
+        if entity not in _PARENT_KEYS:
+            raise WorldError(f"cannot malform {entity}; use one of {', '.join(_PARENT_KEYS)}")
+
+        if not isinstance(field, str) or not field or field.startswith("_"):
+            raise ValueError("field must be the name of an API field")
+
+        with self.lock:
+            record = self.world.require(entity, record_id)
+            self._world_changed = True
+            record.setdefault(serialize.MALFORMED_KEY, {})[field] = copy.deepcopy(value)
 
     def set_company_installed(self, company_id: int, installed: bool) -> None:
         """Install or uninstall the app in a company (Company Admin → App Management)."""
@@ -200,12 +275,23 @@ class SimulatorState:
             user_id = None if user is None else self._user(user).id
             return self.stats.limit_exceeded(user_id)
 
+    def rate_limit_exceeded_by_pair(self) -> dict[str, dict[str, Any]]:
+        """Real rate-limit exceedances per token pair (connection) that had any.
+
+        ``{"pair-2": {"user": "demo@palcode.test", "exceeded": 3}}``; injected 429s are not
+        counted. Per user: ``stats_dict()["rate_limit"]["by_user"]``.
+        """
+        with self.lock:
+            return self.stats.limit_exceeded_by_pair(self._logins())
+
     def stats_dict(self) -> dict[str, Any]:
         with self.lock:
-            logins = {user.id: user.login for user in self.world.users.values()}
-            return self.stats.to_dict(logins)
+            return self.stats.to_dict(self._logins())
 
     # Internals
+
+    def _logins(self) -> dict[int, str]:
+        return {user.id: user.login for user in self.world.users.values()}
 
     def _user(self, user: str | int | User) -> User:
         if isinstance(user, User):
@@ -269,11 +355,13 @@ class SimulatorState:
 
 
 def _normalize(changes: dict[str, Any]) -> dict[str, Any]:
-    """Store ISO timestamps given by callers as unix seconds, like the seeded data."""
+    """Store timestamps given by callers as whole unix seconds, like the seeded data."""
     result = {}
     for key, value in changes.items():
         if key in serialize.TIMESTAMP_KEYS and isinstance(value, str):
             value = int(parse_timestamp(value))
+        elif key in serialize.TIMESTAMP_KEYS and isinstance(value, float):
+            value = int(value)
         result[key] = value
 
     return result

@@ -1,4 +1,5 @@
-"""Call log for assertions: API calls, token-endpoint calls, rate-limit exceedances.
+"""Call log for assertions: API calls, token-endpoint calls, rate-limit exceedances,
+injected faults and the changes churn made while listings were read.
 
 Tokens are never recorded; token pairs appear under their public id (``pair-3``).
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 from collections import Counter
 from typing import Any
+
+CHURN_KINDS = ("insert", "update", "delete")
 
 
 class Stats:
@@ -21,9 +24,14 @@ class Stats:
         self.rate_limited = 0
         self.rate_limited_by_user: Counter[int] = Counter()
         self.rate_limited_by_token: Counter[str] = Counter()
+        self.rate_limited_pair_users: dict[str, int] = {}
         self.injected_429 = 0
         self.injected_5xx = 0
+        self.injected_timeouts = 0
+        self.injected_resets = 0
         self.token_calls: list[dict[str, Any]] = []
+        self.churn_by_kind: Counter[str] = Counter()
+        self.churn_changes: list[dict[str, Any]] = []
 
     def record_api_call(self, user_id: int, pair_id: str, company_id: int | None) -> None:
         self.api_calls += 1
@@ -36,6 +44,12 @@ class Stats:
         self.rate_limited += 1
         self.rate_limited_by_user[user_id] += 1
         self.rate_limited_by_token[pair_id] += 1
+        self.rate_limited_pair_users[pair_id] = user_id
+
+    def record_churn(self, entity: str, record_id: int, kind: str) -> None:
+        """Record one change churn made; ``kind`` is "insert", "update" or "delete"."""
+        self.churn_by_kind[kind] += 1
+        self.churn_changes.append({"entity": entity, "id": record_id, "kind": kind})
 
     def record_token_call(
         self,
@@ -67,6 +81,15 @@ class Stats:
 
         return self.rate_limited_by_user[user_id] > 0
 
+    def limit_exceeded_by_pair(self, logins: dict[int, str]) -> dict[str, dict[str, Any]]:
+        """Real exceedances per token pair that had any: ``{pair: {"user", "exceeded"}}``."""
+        result = {}
+        for pair_id, count in self.rate_limited_by_token.items():
+            user_id = self.rate_limited_pair_users[pair_id]
+            result[pair_id] = {"user": logins.get(user_id, str(user_id)), "exceeded": count}
+
+        return result
+
     def to_dict(self, logins: dict[int, str]) -> dict[str, Any]:
         """JSON-ready statistics; users appear by login, ids become strings."""
         by_grant: Counter[str] = Counter(str(call["grant_type"]) for call in self.token_calls)
@@ -87,8 +110,19 @@ class Stats:
                     logins.get(uid, str(uid)): n for uid, n in self.rate_limited_by_user.items()
                 },
                 "by_token": dict(self.rate_limited_by_token),
+                "by_pair": self.limit_exceeded_by_pair(logins),
             },
-            "injected_faults": {"429": self.injected_429, "5xx": self.injected_5xx},
+            "injected_faults": {
+                "429": self.injected_429,
+                "5xx": self.injected_5xx,
+                "timeouts": self.injected_timeouts,
+                "resets": self.injected_resets,
+            },
+            "churn": {
+                "total": len(self.churn_changes),
+                "by_kind": {kind: self.churn_by_kind[kind] for kind in CHURN_KINDS},
+                "changes": [dict(change) for change in self.churn_changes],
+            },
             "token_endpoint": {
                 "total": len(self.token_calls),
                 "by_grant_type": dict(by_grant),

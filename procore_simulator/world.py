@@ -134,9 +134,19 @@ class World:
     # Changes
 
     def update(
-        self, entity: str, record_id: int, changes: dict[str, Any], now: int
+        self,
+        entity: str,
+        record_id: int,
+        changes: dict[str, Any],
+        now: int,
+        strictly_later: bool = True,
     ) -> dict[str, Any]:
-        """Apply field changes; bump ``updated_at`` where the entity has one."""
+        """Apply field changes; bump ``updated_at`` where the entity has one.
+
+        ``updated_at`` becomes ``now``; with ``strictly_later`` it also moves at least one
+        second past its old value, so a second update within one second still shows. A
+        frozen clock passes False: then every update lands on the same second.
+        """
         record = self.require(entity, record_id)
         frozen = _FROZEN_KEYS.intersection(changes)
         if frozen:
@@ -144,7 +154,8 @@ class World:
 
         record.update(changes)
         if entity in ENTITIES_WITH_UPDATED_AT and "updated_at" not in changes:
-            record["updated_at"] = max(now, record.get("updated_at", 0) + 1)
+            floor = record.get("updated_at", 0) + 1 if strictly_later else now
+            record["updated_at"] = max(now, floor)
 
         return record
 

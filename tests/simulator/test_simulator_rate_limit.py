@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 DEMO = "demo@palcode.test"
+PAT = "pat.pm@palcode.test"
 
 
 def test_rate_limit_headers_on_every_api_answer(sim, api) -> None:
@@ -77,3 +78,25 @@ def test_rate_limit_is_per_access_token_and_can_be_disabled(sim, api) -> None:
     assert second.get("/rest/v1.0/me").status_code == 200
     sim.state.set_config(rate_limits_enabled=False)
     assert first.get("/rest/v1.0/me").status_code == 200
+
+
+def test_rate_limit_exceedances_per_token_pair(sim, api) -> None:
+    # GIVEN two connections of the demo user and one of Pat, with a spike limit of 1
+    sim.state.set_config(spike_limit=1)
+    first, second, pat = api(polite=False), api(polite=False), api(PAT, polite=False)
+
+    # WHEN the first connection goes over twice, Pat's once, the second never
+    for client, calls in ((first, 3), (second, 1), (pat, 2)):
+        for _ in range(calls):
+            client.get("/rest/v1.0/me")
+
+    # THEN the per-pair view names the pairs and their users
+    pairs = {pair.access_token: pair.id for pair in sim.state.token_pairs()}
+    expected = {
+        pairs[first.access_token]: {"user": DEMO, "exceeded": 2},
+        pairs[pat.access_token]: {"user": PAT, "exceeded": 1},
+    }
+    assert sim.state.rate_limit_exceeded_by_pair() == expected
+    rate_limit = sim.state.stats_dict()["rate_limit"]
+    assert rate_limit["by_pair"] == expected
+    assert rate_limit["by_user"] == {DEMO: 2, PAT: 1}
