@@ -2,7 +2,7 @@
 
 ``DropConnectionMiddleware`` sits outside Flask: when a handler marks the request, it
 closes the socket without writing the response, so the client sees a connection error
-(used for "the refresh happened but the answer was lost").
+(used for "the refresh happened but the answer was lost" and for injected resets).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from procore_simulator import (
     api_guard,
     api_projects,
     api_vendors,
+    api_webhooks,
     control,
     oauth_authorize,
     oauth_token,
@@ -67,6 +68,7 @@ def create_app(state: SimulatorState) -> Flask:
         api_projects,
         api_bidding,
         api_vendors,
+        api_webhooks,
         control,
     ):
         app.register_blueprint(module.blueprint)

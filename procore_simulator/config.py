@@ -18,6 +18,7 @@ CONSENT_MODES = ("always", "once", "never")
 RATE_LIMIT_KEYS = ("access_token", "user")
 BID_PACKAGE_LIST_VIEWS = ("full", "minimal")
 OOB_REDIRECT_URI = "urn:ietf:wg:oauth:2.0:oob"
+EVERYONE = "*"  # in webhooks_permission_users: every user may manage hooks
 
 # Settings that decide what the generated world looks like; changing them needs a new server.
 WORLD_FIELDS = frozenset({"size", "seed"})
@@ -44,6 +45,10 @@ def _default_redirect_uris() -> list[str]:
 
 def _default_max_per_page() -> dict[str, int]:
     return {"projects_v1_1": 300, "default": 1000}
+
+
+def _everyone() -> list[str]:
+    return [EVERYONE]
 
 
 @dataclass
@@ -114,6 +119,15 @@ class SimulatorConfig:
 
     # Simulated time stands still (updates share one second; token and rate windows too)
     clock_frozen: bool = False
+
+    # Webhooks: hooks, triggers and deliveries of v2.0 payloads
+    webhooks_enabled: bool = True  # False: changes queue no events and nothing is sent
+    webhooks_permission_users: list[str] = field(default_factory=_everyone)  # "*" = anyone
+    webhook_all_event_types: bool = False  # create/update/delete on every resource
+    webhook_bid_packages_resource: bool = False  # a "Bid Packages" resource, UNCONFIRMED
+    webhook_retry_base_seconds: int = 1  # first back-off; doubles per failure, capped at 1 h
+    webhook_duplicate_rate: float = 0.0  # that fraction of events is delivered twice
+    webhook_delay_ms: int = 0  # wall-clock delay before an event's first attempt
 
     def __post_init__(self) -> None:
         for item in dataclasses.fields(self):
@@ -187,6 +201,9 @@ def _validate(name: str, value: Any) -> None:
         and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value.values())
     ):
         raise ConfigError(f"{name} must map endpoint families to positive integers")
+
+    if name == "webhook_retry_base_seconds" and value < 1:
+        raise ConfigError("webhook_retry_base_seconds must be at least 1")
 
     if name == "fault_5xx_status" and value not in (0, 500, 502, 503):
         raise ConfigError("fault_5xx_status must be 0, 500, 502 or 503")

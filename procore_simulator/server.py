@@ -87,6 +87,7 @@ class SimulatorServer:
 
         self._server = None
         self._thread = None
+        self.state.webhook_deliverer.stop()
         logger.info("procore simulator stopped")
 
     def __enter__(self) -> SimulatorServer:

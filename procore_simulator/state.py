@@ -13,13 +13,16 @@ import random
 import threading
 from typing import Any
 
-from procore_simulator import expected, grow, seed, serialize
+from procore_simulator import expected, grow, seed, serialize, webhook_events
 from procore_simulator.clock import Clock
 from procore_simulator.config import SimulatorConfig
 from procore_simulator.filters import parse_timestamp
 from procore_simulator.rate_limit import RateLimiter
 from procore_simulator.stats import Stats
 from procore_simulator.tokens import TokenPair, TokenStore
+from procore_simulator.webhook_delivery import WebhookDeliverer
+from procore_simulator.webhook_events import Change
+from procore_simulator.webhook_store import WebhookStore
 from procore_simulator.world import ENTITIES, User, World, WorldError
 
 _PARENT_KEYS = {
@@ -43,6 +46,8 @@ class SimulatorState:
         self.tokens = TokenStore()
         self.stats = Stats()
         self.rate_limiter = RateLimiter()
+        self.webhooks = WebhookStore()
+        self.webhook_deliverer = WebhookDeliverer(self)
         # NOTE: seeded generators on purpose: faults and created records must repeat per seed.
         self.fault_rng = random.Random(f"procore-simulator-faults:{self.config.seed}")  # noqa: S311
         self._created = 0
@@ -52,7 +57,10 @@ class SimulatorState:
     # Lifecycle and knobs
 
     def reset(self) -> None:
-        """Back to the seeded world, the starting knobs, real time and no tokens."""
+        """Back to the seeded world, the starting knobs, real time, no tokens and no hooks.
+
+        Queued webhook events go with their hooks; the delivery thread stays.
+        """
         with self.lock:
             for item in dataclasses.fields(self.config):
                 value = getattr(self._initial_config, item.name)
@@ -66,6 +74,7 @@ class SimulatorState:
             self.tokens = TokenStore()
             self.stats = Stats()
             self.rate_limiter = RateLimiter()
+            self.webhooks = WebhookStore()
             self.fault_rng = random.Random(f"procore-simulator-faults:{self.config.seed}")  # noqa: S311
             self._created = 0
             self._grown = 0
@@ -155,6 +164,7 @@ class SimulatorState:
                 changes.setdefault("updated_at", changes["created_at"])
 
             record.update(changes)
+            self._emit([webhook_events.change_of(self.world, entity, record, "create")])
             return self._serialize(entity, record)
 
     def update_record(self, entity: str, record_id: int, **changes: Any) -> dict[str, Any]:
@@ -168,13 +178,20 @@ class SimulatorState:
                 int(self.clock.now()),
                 strictly_later=not self.config.clock_frozen,
             )
+            self._emit([webhook_events.change_of(self.world, entity, record, "update")])
             return self._serialize(entity, record)
 
     def delete_record(self, entity: str, record_id: int) -> None:
-        """Delete a record and its children (a project takes its packages and bids)."""
+        """Delete a record and its children (a project takes its packages and bids).
+
+        Webhooks hear a delete for every record that goes, children first.
+        """
         with self.lock:
             self._world_changed = True
+            gone = self.world.subtree(entity, record_id)
+            changes = [webhook_events.change_of(self.world, e, r, "delete") for e, r in gone]
             self.world.delete(entity, record_id)
+            self._emit(changes)
 
     def grow_company(
         self,
@@ -208,6 +225,13 @@ class SimulatorState:
             seed_text = f"procore-simulator-grow:{self.config.seed}:{self._grown}"
             rng = random.Random(seed_text)  # noqa: S311
             growth = grow.grow_company(rng, self.world, company_id, **sizes)
+            if self.webhooks.hooks:
+                self._emit(
+                    [
+                        webhook_events.change_of(self.world, entity, record, "create")
+                        for entity, record in growth.records
+                    ]
+                )
             return dict(growth.counts)
 
     def malform_record(self, entity: str, record_id: int, field: str, value: Any) -> None:
@@ -289,6 +313,9 @@ class SimulatorState:
             return self.stats.to_dict(self._logins())
 
     # Internals
+
+    def _emit(self, changes: list[Change | None]) -> None:
+        webhook_events.emit(self, [change for change in changes if change is not None])
 
     def _logins(self) -> dict[int, str]:
         return {user.id: user.login for user in self.world.users.values()}

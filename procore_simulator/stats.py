@@ -1,5 +1,5 @@
 """Call log for assertions: API calls, token-endpoint calls, rate-limit exceedances,
-injected faults and the changes churn made while listings were read.
+injected faults, the changes churn made while listings were read, and webhook deliveries.
 
 Tokens are never recorded; token pairs appear under their public id (``pair-3``).
 """
@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 CHURN_KINDS = ("insert", "update", "delete")
+WEBHOOK_OUTCOMES = ("ok", "retried", "failed", "discarded")
 
 
 class Stats:
@@ -32,6 +33,9 @@ class Stats:
         self.token_calls: list[dict[str, Any]] = []
         self.churn_by_kind: Counter[str] = Counter()
         self.churn_changes: list[dict[str, Any]] = []
+        self.webhook_events = 0
+        self.webhook_duplicates = 0
+        self.webhook_attempts: list[dict[str, Any]] = []
 
     def record_api_call(self, user_id: int, pair_id: str, company_id: int | None) -> None:
         self.api_calls += 1
@@ -50,6 +54,25 @@ class Stats:
         """Record one change churn made; ``kind`` is "insert", "update" or "delete"."""
         self.churn_by_kind[kind] += 1
         self.churn_changes.append({"entity": entity, "id": record_id, "kind": kind})
+
+    def record_webhook_event(self, duplicated: bool) -> None:
+        """Count one queued event (a duplicated one is delivered twice)."""
+        self.webhook_events += 1
+        self.webhook_duplicates += int(duplicated)
+
+    def record_webhook_attempt(
+        self, event_id: int, hook_id: int, status: int | None, outcome: str, at: float
+    ) -> None:
+        """Record one delivery attempt, or a discard; ``status`` is None without an answer."""
+        self.webhook_attempts.append(
+            {
+                "event_id": event_id,
+                "hook_id": hook_id,
+                "status": status,
+                "outcome": outcome,
+                "at": int(at),
+            }
+        )
 
     def record_token_call(
         self,
@@ -122,6 +145,16 @@ class Stats:
                 "total": len(self.churn_changes),
                 "by_kind": {kind: self.churn_by_kind[kind] for kind in CHURN_KINDS},
                 "changes": [dict(change) for change in self.churn_changes],
+            },
+            "webhooks": {
+                "events": self.webhook_events,
+                "duplicated": self.webhook_duplicates,
+                "attempts": len(self.webhook_attempts),
+                "by_outcome": {
+                    outcome: sum(1 for a in self.webhook_attempts if a["outcome"] == outcome)
+                    for outcome in WEBHOOK_OUTCOMES
+                },
+                "deliveries": [dict(attempt) for attempt in self.webhook_attempts],
             },
             "token_endpoint": {
                 "total": len(self.token_calls),

@@ -175,6 +175,18 @@ class World:
             for user in self.users.values():
                 user.projects.discard(record_id)
 
+    def subtree(self, entity: str, record_id: int) -> list[tuple[str, dict[str, Any]]]:
+        """The record and everything a delete would take with it, in deletion order."""
+        record = self.require(entity, record_id)
+        found: list[tuple[str, dict[str, Any]]] = []
+        for child_entity, child_ids in self._children(entity, record_id):
+            for child_id in list(child_ids):
+                if child_id in self.records[child_entity]:
+                    found.extend(self.subtree(child_entity, child_id))
+
+        found.append((entity, record))
+        return found
+
     def _indices(self, entity: str) -> list[tuple[dict[int, dict[int, None]], str]]:
         if entity == "projects":
             return [(self.projects_by_company, "_company_id")]

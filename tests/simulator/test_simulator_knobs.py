@@ -1,4 +1,4 @@
-"""Knob validation and reset for the churn, clock and connection-fault knobs."""
+"""Knob validation and reset for the churn, clock, connection-fault and webhook knobs."""
 
 from __future__ import annotations
 
@@ -16,6 +16,13 @@ KNOBS = {
     "timeout_rate": (0.5, 1.5),
     "timeout_seconds": (5, -1),
     "reset_rate": (0.25, -0.1),
+    "webhooks_enabled": (False, "no"),
+    "webhooks_permission_users": (["other@palcode.test"], "*"),
+    "webhook_all_event_types": (True, None),
+    "webhook_bid_packages_resource": (True, 0),
+    "webhook_retry_base_seconds": (60, 0),
+    "webhook_duplicate_rate": (0.5, 2),
+    "webhook_delay_ms": (250, -1),
 }
 
 
