@@ -43,6 +43,7 @@ LOCAL_CLIENT_SECRET_NAME = "/procore-integration/local/client-secret"  # noqa: S
 LOCAL_JWT_ISSUER = "https://auth.palcode.local"
 LOCAL_JWT_AUDIENCE = "palcode-app"
 CALLBACK_PATH = "/integrations/procore/callback"
+WEBHOOK_PATH = "/integrations/procore/webhooks"
 INTEGRATIONS_PAGE_PATH = "/app/integrations"
 LOCAL_PAGES = REPO_ROOT / "web"  # the Palcode.ai stand-in page, served at /app/
 
@@ -101,7 +102,7 @@ class LocalStack:
         self.host = host
         self._env_overrides = {
             name: env[name]
-            for name in ("PROCORE_LOGIN_URL", "PROCORE_API_URL", "PROCORE_REDIRECT_URI")
+            for name in ("PROCORE_LOGIN_URL", "PROCORE_API_URL", "PROCORE_REDIRECT_URI", "WEBHOOK_URL")
             if env.get(name)
         }
         # By default the integrations page the callback returns to is a small stand-in page.
@@ -322,6 +323,7 @@ class LocalStack:
             "ProcoreClientId": self.procore_client_id,
             CLIENT_SECRET_PARAMETER: LOCAL_CLIENT_SECRET_NAME,
             "ProcoreRedirectUri": overrides.get("PROCORE_REDIRECT_URI", api_url + CALLBACK_PATH),
+            "WebhookUrl": overrides.get("WEBHOOK_URL", api_url + WEBHOOK_PATH),
             "IntegrationsPageUrl": api_url + INTEGRATIONS_PAGE_PATH,
             "AllowedReturnUrls": api_url + INTEGRATIONS_PAGE_PATH,
             "CorsAllowedOrigins": api_url,

@@ -17,6 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = ROOT / "docs" / "openapi.json"
 PUBLIC_ROUTES = {("get", "/integrations/procore/callback")}  # Procore sends the browser here
+HOOK_ROUTES = {("post", "/integrations/procore/webhooks")}  # Procore's deliveries carry the hook's secret
 
 
 def build() -> dict[str, Any]:
@@ -33,7 +34,9 @@ def build() -> dict[str, Any]:
         for path, operations in document.get("paths", {}).items():
             for method, operation in operations.items():
                 operation["tags"] = [app_file.parent.name]
-                if (method, path) not in PUBLIC_ROUTES:
+                if (method, path) in HOOK_ROUTES:
+                    operation["security"] = [{"ProcoreHookSecret": []}]
+                elif (method, path) not in PUBLIC_ROUTES:
                     operation["security"] = [{"PalcodeJwt": []}]
                 paths.setdefault(path, {})[method] = operation
         schemas.update(document.get("components", {}).get("schemas", {}))
@@ -48,7 +51,11 @@ def build() -> dict[str, Any]:
         "paths": dict(sorted(paths.items())),
         "components": {
             "schemas": dict(sorted(schemas.items())),
-            "securitySchemes": {"PalcodeJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+            "securitySchemes": {
+                "PalcodeJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "ProcoreHookSecret": {"type": "http", "scheme": "bearer",
+                                      "description": "the Authorization value we set on the Procore hook"},
+            },
         },
     }
 

@@ -131,6 +131,16 @@ function renderStatus(status) {
       const hint = document.createElement("small");
       hint.textContent = ` (app not installed: ${company.hint})`;
       label.appendChild(hint);
+    } else if (company.webhooks && company.webhooks.state === "active") {
+      const live = document.createElement("small");
+      live.className = "webhooks";
+      live.textContent = " (changes arrive within a minute)";
+      label.appendChild(live);
+    } else if (company.webhooks && company.webhooks.hint) {
+      const polling = document.createElement("small");
+      polling.className = "webhooks";
+      polling.textContent = ` (${company.webhooks.hint})`;
+      label.appendChild(polling);
     }
     list.appendChild(label);
   }

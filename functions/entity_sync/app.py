@@ -1,4 +1,4 @@
-"""Reads sync jobs from SQS and runs them; only failed jobs go back to the queue."""
+"""Reads sync jobs and webhook hints from SQS and runs them; only failed jobs go back to the queue."""
 
 import os
 
@@ -8,14 +8,19 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from procore_sync.observability import logger, metrics, tracer
 from procore_sync.services import get_services
-from procore_sync.sync.jobs import SyncJob
-from procore_sync.sync.runner import run_job
+from procore_sync.sync.hints import run_hint
+from procore_sync.sync.jobs import MESSAGE, HintJob, UnhookJob
+from procore_sync.sync.runner import run_job, run_unhook
 
 MAX_RECEIVES = int(os.environ.get("SYNC_MAX_RECEIVES", "5"))
 
 
 def record_handler(record: SQSRecord) -> str:
-    job = SyncJob.model_validate_json(record.body)
+    job = MESSAGE.validate_json(record.body)
+    if isinstance(job, HintJob):
+        return run_hint(get_services(), job)
+    if isinstance(job, UnhookJob):
+        return run_unhook(get_services(), job)
     final = int(record.attributes.approximate_receive_count) >= MAX_RECEIVES
     # every line of the job carries who and what it is for (thread-local: the local stack runs
     # several batches in one process)

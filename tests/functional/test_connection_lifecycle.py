@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -246,8 +247,9 @@ def debug_logs(monkeypatch):
 
 
 def test_no_secret_appears_in_any_log_line_at_debug(local, user_id, debug_logs, capfd, monkeypatch):
-    # GIVEN the whole flow at DEBUG: connect, sync, refresh, sync again, status, disconnect
-    local.sim.state.set_config(rate_limits_enabled=False)
+    # GIVEN the whole flow at DEBUG: connect, sync (which sets up webhooks), a webhook delivery,
+    # refresh, sync again, status, disconnect
+    local.sim.state.set_config(rate_limits_enabled=False, webhooks_enabled=True)
     browser, callback_url = authorize(local.api, local.token(user_id), login=DEMO_LOGIN, password=PASSWORD)
     query = parse_qs(urlsplit(callback_url).query)
     states = boto3.client("dynamodb").scan(TableName=get_services().settings.oauth_states_table)["Items"]
@@ -261,6 +263,12 @@ def test_no_secret_appears_in_any_log_line_at_debug(local, user_id, debug_logs, 
     local.settle()
     assert len(refresh_calls(local)) == 1
     local.status(user_id)
+    company_id = int(sorted(local.sim.state.expected(DEMO_LOGIN))[0])
+    hooks = local.sim.state.webhooks.hooks_of_company(company_id)
+    project = local.sim.state.expected_records(DEMO_LOGIN, company_id, "projects")[0]
+    local.sim.state.update_record("projects", project["id"], name="Renamed while logging at DEBUG")
+    time.sleep(1)
+    local.settle()
     pairs = local.sim.state.token_pairs(DEMO_LOGIN)
     requests.post(f"{local.api}/integrations/procore/disconnect",
                   headers={"Authorization": f"Bearer {local.token(user_id)}"}, timeout=30)
@@ -273,8 +281,9 @@ def test_no_secret_appears_in_any_log_line_at_debug(local, user_id, debug_logs, 
         **{f"code verifier {i}": v for i, v in enumerate(verifiers)},
         **{f"access token {p.id}": p.access_token for p in pairs},
         **{f"refresh token {p.id}": p.refresh_token for p in pairs},
+        **{f"webhook secret {h.id}": h.destination_headers["Authorization"].rsplit(".", 1)[1] for h in hooks},
     }
-    assert all(secrets.values()) and len(pairs) >= 2 and verifiers
+    assert all(secrets.values()) and len(pairs) >= 2 and verifiers and hooks
 
     # THEN none of them is in any log line, nor anywhere in what the process printed
     out, err = capfd.readouterr()

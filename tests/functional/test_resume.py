@@ -70,7 +70,8 @@ def change_procore(sim, company_id: int) -> None:
 @pytest.fixture
 def small_pages(local, monkeypatch):
     """Pages of three records, and a full pass on every run (so deletions are checked each time)."""
-    local.sim.state.set_config(max_per_page={k: 3 for k in local.sim.state.config.max_per_page})
+    local.sim.state.set_config(max_per_page={k: 3 for k in local.sim.state.config.max_per_page},
+                               spike_limit=200)  # rate limits on, but not what these tests are about
     monkeypatch.setattr(get_services().settings, "full_sync_interval_seconds", 0)
 
 

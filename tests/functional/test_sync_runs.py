@@ -34,7 +34,8 @@ def test_status_lists_the_latest_runs_newest_first_with_their_counts(local, user
     assert first["api_calls"] > 0 and first["last_error"] is None
     second = runs[0]["companies"][str(company_id)]
     assert second["counts"]["projects"]["updated"] == 1
-    assert second["counts"]["bids"]["created"] == 0 and second["counts"]["bids"]["updated"] == 0
+    assert second["counts"]["vendors"]["created"] == 0 and second["counts"]["vendors"]["updated"] == 0
+    assert second["counts"]["vendors"]["unchanged"] == expected[company_id]["vendors"]
     assert second["jobs"]["queued"] == second["jobs"]["succeeded"]
 
 

@@ -26,6 +26,8 @@ EXPECTED_TEMPLATES = {
     "DisconnectFunction": {("DynamoDBCrudPolicy", "ConnectionsTable"), ("DynamoDBCrudPolicy", "RecordsTable"),
                            ("DynamoDBCrudPolicy", "SyncStateTable"),
                            ("SSMParameterReadPolicy", "ProcoreClientSecretParameter")},
+    "WebhookReceiverFunction": {("DynamoDBCrudPolicy", "ConnectionsTable"), ("DynamoDBCrudPolicy", "IdempotencyTable"),
+                                ("SQSSendMessagePolicy", "SyncQueue")},
     "SyncDispatcherFunction": {("DynamoDBReadPolicy", "ConnectionsTable"), ("DynamoDBCrudPolicy", "SyncStateTable"),
                                ("SQSSendMessagePolicy", "SyncQueue")},
     "EntitySyncFunction": {("DynamoDBCrudPolicy", "ConnectionsTable"), ("DynamoDBCrudPolicy", "SyncStateTable"),
@@ -105,9 +107,11 @@ def test_tables_queue_and_functions_have_their_safety_settings():
     for name, table in tables.items():
         assert table["SSESpecification"]["SSEEnabled"] is True, name
         assert table["DeletionProtectionEnabled"] == {"Fn::If": ["ProtectTables", True, False]}, name
-        if name != "OAuthStatesTable":
+        if name not in ("OAuthStatesTable", "IdempotencyTable"):  # short-lived items, nothing to restore
             assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True, name
     assert tables["OAuthStatesTable"]["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
+    assert tables["IdempotencyTable"]["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert tables["SyncStateTable"]["TimeToLiveSpecification"] == {"AttributeName": "ttl", "Enabled": True}
 
     queue = RESOURCES["SyncQueue"]["Properties"]
     sync = FUNCTIONS["EntitySyncFunction"]["Properties"]

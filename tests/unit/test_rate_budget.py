@@ -69,3 +69,15 @@ def test_concurrent_workers_never_take_more_than_the_window_holds():
     for t in threads:
         t.join()
     assert len(taken) == 25
+
+
+def test_a_window_shorter_than_we_guessed_is_learnt_from_the_first_answer_in_it():
+    clock = Clock()
+    budget = RateBudget(MemoryBudgetStore(), now=clock)
+    budget.observe(headers(10, 10, int(clock.now) + 2))
+    assert [budget.take() for _ in range(10)] == [0] * 10
+    clock.now += 2
+    assert budget.take() == 0  # a new window, whose end we can only guess at (late)
+    budget.observe(headers(10, 9, int(clock.now) + 2))  # Procore says when it really ends
+    assert [budget.take() for _ in range(9)] == [0] * 9
+    assert budget.take() <= 2.3  # so the wait is Procore's 2 s, not our 11 s guess

@@ -28,6 +28,7 @@ class Settings(BaseModel):
         default_factory=lambda: [u for u in os.environ.get("ALLOWED_RETURN_URLS", "").split(",") if u]
     )
 
+    webhook_url: str = Field(default_factory=lambda: os.environ.get("WEBHOOK_URL", "").rstrip("/"))
     full_sync_interval_seconds: int = Field(
         default_factory=lambda: int(os.environ.get("FULL_SYNC_INTERVAL_SECONDS") or 86400)
     )

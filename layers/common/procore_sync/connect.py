@@ -132,7 +132,7 @@ def complete_callback(
 
 def _connect(services: Services, *, user_id: str, code: str, code_verifier: str) -> None:
     tokens = services.oauth().exchange_code(code=code, code_verifier=code_verifier, now=clock.now())
-    procore = _first_token_client(services, tokens.access_token)
+    procore = fixed_token_client(services, tokens.access_token)
     me = procore.get("/rest/v1.0/me")
     companies: dict[str, Any] = {}
     for page in procore.pages("/rest/v1.0/companies", per_page=100):
@@ -198,7 +198,8 @@ class _FixedToken:
         raise ConnectFlowError("Procore refused the new token", reason="exchange_failed")
 
 
-def _first_token_client(services: Services, access_token: str) -> Any:
+def fixed_token_client(services: Services, access_token: str) -> Any:
+    """A client that uses exactly this access token (and never refreshes it)."""
     from .procore.client import ProcoreClient
 
     return ProcoreClient(

@@ -108,6 +108,23 @@ def summarize_recent(summary: dict[str, Any]) -> dict[str, Any]:
     })
 
 
+WEBHOOK_HINTS = {
+    "no_webhook_permission": "Changes arrive with the scheduled sync only: this Procore user may not manage "
+                             "webhooks (Company Admin > Permissions: Webhooks API).",
+    "webhook_setup_failed": "Changes arrive with the scheduled sync only for now; webhooks are tried again later.",
+}
+
+
+def _webhooks(services: Services, company: dict[str, Any]) -> dict[str, Any]:
+    """Whether Procore pushes this company's changes to us, and when it last did."""
+    if not services.settings.webhook_url:
+        state, reason = "off", None
+    else:
+        state, reason = str(company.get("webhooks") or "pending"), company.get("webhook_reason")
+    return {"state": state, "reason": reason, "hint": WEBHOOK_HINTS.get(str(reason)) if reason else None,
+            "last_event_at": company.get("last_webhook_event_at")}
+
+
 def connection_status(services: Services, user_id: str) -> dict[str, Any]:
     connection = services.connections.get(user_id)
     if connection is None:
@@ -127,6 +144,7 @@ def connection_status(services: Services, user_id: str) -> dict[str, Any]:
             "next_install_check_at": (clock.iso(int(company["next_install_check_at"]))
                                       if company.get("next_install_check_at") else None),
             "last_sync": run_part,
+            "webhooks": _webhooks(services, company),
         })
     return json_ready({
         "status": connection.get("status"),

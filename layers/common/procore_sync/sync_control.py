@@ -14,6 +14,7 @@ from .errors import IntegrationError, NotConnectedError
 from .status import json_ready
 from .storage.connections import CONNECTED, NOT_CONNECTED
 from .sync.dispatch import queue_unless_running, selected_company_ids
+from .sync.jobs import UnhookJob
 
 if TYPE_CHECKING:
     from .services import Services
@@ -68,6 +69,11 @@ def select_companies(services: Services, user_id: str, company_ids: list[int]) -
         raise UnknownCompanyError(f"not one of your Procore companies: {shown}")
     for company_id in known:
         services.connections.set_company_fields(user_id, company_id, {"selected": company_id in wanted})
+    # a company no longer synced loses its webhook (a worker takes it down, with the token);
+    # one newly selected gets its webhook from its next sync
+    dropped = [UnhookJob(user_id=user_id, company_id=int(c)) for c, company in known.items()
+               if c not in wanted and company.get("webhook_hook_id") is not None]
+    services.queue.send(dropped)
     return companies(services, user_id)
 
 

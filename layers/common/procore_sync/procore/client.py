@@ -76,6 +76,16 @@ class ProcoreClient:
         response = self._request(self._url(path), company_id=company_id, params=params)
         return json.loads(response.text, parse_float=Decimal)
 
+    def post(self, path: str, *, company_id: int, body: dict[str, Any]) -> Any:
+        """A write (only webhook hooks and triggers: the sync itself never writes to Procore).
+        It is not retried: a lost answer to a create must not create twice."""
+        response = self._request(self._url(path), company_id=company_id, params=None, method="POST",
+                                 body=body, retry=False)
+        return json.loads(response.text, parse_float=Decimal) if response.text.strip() else None
+
+    def delete(self, path: str, *, company_id: int, params: dict[str, Any] | None = None) -> None:
+        self._request(self._url(path), company_id=company_id, params=params, method="DELETE")
+
     def pages(
         self,
         path: str,
@@ -116,7 +126,8 @@ class ProcoreClient:
     def _url(self, path: str) -> str:
         return f"{self._api_url}/{path.lstrip('/')}"
 
-    def _request(self, url: str, *, company_id: int | None, params: dict[str, Any] | None) -> requests.Response:
+    def _request(self, url: str, *, company_id: int | None, params: dict[str, Any] | None, method: str = "GET",
+                 body: dict[str, Any] | None = None, retry: bool = True) -> requests.Response:
         token = self._tokens.current()
         refreshed = False
         attempt = 0
@@ -128,7 +139,8 @@ class ProcoreClient:
             self._wait_for_budget()
             self.calls += 1
             try:
-                response = self._session.get(url, headers=headers, params=params, timeout=self._timeout)
+                response = self._session.request(method, url, headers=headers, params=params, json=body,
+                                                 timeout=self._timeout)
             except requests.Timeout:
                 error: ProcoreError = ProcoreUnavailableError("Procore did not answer in time")
             except requests.ConnectionError:
@@ -145,7 +157,7 @@ class ProcoreClient:
                 error = _error_from(response)
                 if response.status_code == 429 or (response.status_code == 503 and error.retry_after is not None):
                     self.throttles += 1
-            if not error.retryable or attempt >= self._max_attempts:
+            if not error.retryable or not retry or attempt >= self._max_attempts:
                 raise error
             wait = _backoff(error.retry_after, attempt)
             if wait > self._max_wait:

@@ -18,7 +18,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 WINDOW_SECONDS = {"spike": 10.0, "hourly": 3600.0}
@@ -33,13 +33,16 @@ class Window:
     limit: int
     remaining: int
     reset: float  # unix seconds
+    estimated: bool = False  # our guess at a window no answer has described yet
 
     def to_item(self) -> dict[str, Any]:
-        return {"limit": self.limit, "remaining": self.remaining, "reset": str(self.reset)}
+        return {"limit": self.limit, "remaining": self.remaining, "reset": str(self.reset),
+                "estimated": self.estimated}
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> Window:
-        return cls(limit=int(item["limit"]), remaining=int(item["remaining"]), reset=float(item["reset"]))
+        return cls(limit=int(item["limit"]), remaining=int(item["remaining"]), reset=float(item["reset"]),
+                   estimated=bool(item.get("estimated", False)))
 
 
 class BudgetStore(Protocol):
@@ -62,13 +65,13 @@ class MemoryBudgetStore:
 
     def load(self) -> tuple[dict[str, Window], int]:
         with self._lock:
-            return {k: Window(w.limit, w.remaining, w.reset) for k, w in self._windows.items()}, self._version
+            return {k: replace(w) for k, w in self._windows.items()}, self._version
 
     def save(self, windows: dict[str, Window], version: int) -> bool:
         with self._lock:
             if version != self._version:
                 return False
-            self._windows = {k: Window(w.limit, w.remaining, w.reset) for k, w in windows.items()}
+            self._windows = {k: replace(w) for k, w in windows.items()}
             self._version += 1
             return True
 
@@ -89,7 +92,8 @@ class RateBudget:
             for name, window in windows.items():
                 if now >= window.reset:  # a new window: Procore starts counting at its limit again
                     windows[name] = window = Window(window.limit, window.limit,
-                                                    now + WINDOW_SECONDS[name] + NEW_WINDOW_MARGIN)
+                                                    now + WINDOW_SECONDS[name] + NEW_WINDOW_MARGIN,
+                                                    estimated=True)
                 if window.remaining <= 0:
                     wait = max(wait, window.reset - now)
             if wait > 0:
@@ -109,7 +113,11 @@ class RateBudget:
         for _ in range(5):
             windows, version = self._store.load()
             known = windows.get(name)
-            if known is None or reported.reset > known.reset + SAME_WINDOW_TOLERANCE:
+            if known is not None and known.estimated and reported.reset > self._now():
+                # the first answer in a window we had only guessed at: Procore's end is the true
+                # one, and the calls we let through meanwhile stay taken
+                windows[name] = Window(reported.limit, min(known.remaining, reported.remaining), reported.reset)
+            elif known is None or reported.reset > known.reset + SAME_WINDOW_TOLERANCE:
                 windows[name] = reported  # the first answer of a window we had not counted
             elif reported.reset >= known.reset - SAME_WINDOW_TOLERANCE:
                 # the window we count: calls in flight are already taken, so keep the lower figure

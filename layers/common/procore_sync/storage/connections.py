@@ -78,14 +78,17 @@ class ConnectionRepository:
         for i, key in enumerate(remove):
             names[f"#r{i}"] = key
             removals.append(f"companies.#c.#r{i}")
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removals) if removals else "")
+        expression = " ".join(part for part in (
+            "SET " + ", ".join(sets) if sets else "", "REMOVE " + ", ".join(removals) if removals else "") if part)
+        if not expression:
+            return
         try:
             self._table.update_item(
                 Key={"user_id": user_id},
                 UpdateExpression=expression,
                 ConditionExpression="attribute_exists(companies.#c)",
                 ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                **({"ExpressionAttributeValues": values} if values else {}),
             )
         except ClientError as exc:
             if not _is_conditional_failure(exc):

@@ -57,6 +57,23 @@ class JobProgress:
         self.checkpoints.clear(self.user_id, self.run_id, self.job_id, listing)
 
 
+class _NoCheckpoints:
+    """For reads too short to resume (a webhook's hint): nothing is saved, nothing is loaded."""
+
+    def load(self, *args: Any) -> list[PageCheckpoint]:
+        return []
+
+    def save(self, *args: Any) -> None:
+        return None
+
+    def clear(self, *args: Any) -> None:
+        return None
+
+
+def no_checkpoints() -> JobProgress:
+    return JobProgress(_NoCheckpoints(), "", "", "", heartbeat=lambda: None)  # type: ignore[arg-type]
+
+
 def read(
     procore: ProcoreClient, writer: EntityWriter, progress: JobProgress, *, listing: str, path: str,
     company_id: int, params: dict[str, Any] | None, per_page: int, log: dict[str, Any],

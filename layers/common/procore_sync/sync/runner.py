@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .. import clock
+from .. import clock, webhooks
 from ..errors import NotConnectedError, ReauthorizationRequiredError
 from ..observability import count, count_by, logger
 from ..procore.client import ProcoreClient
@@ -33,7 +33,7 @@ from ..storage.records import partition
 from ..storage.sync_state import CANCELLED, FAILED, SKIPPED, SUCCEEDED
 from . import incremental, install_backoff
 from . import listing as listing_reader
-from .jobs import SyncJob
+from .jobs import SyncJob, UnhookJob
 from .listing import JobProgress
 from .writer import EntityWriter
 
@@ -71,7 +71,7 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         return "duplicate"
     if begun.outcome == "busy":  # another delivery runs it: look again once its lease would lapse
         count("DuplicateDeliveries")
-        delay = int(min(MAX_SQS_DELAY, begun.wait + 1 + random.uniform(0, THROTTLE_JITTER)))  # noqa: S311
+        delay = int(min(MAX_SQS_DELAY, begun.wait + 1 + random.random()))  # noqa: S311 - jitter
         services.queue.send([job], delay_seconds=delay)
         logger.info("sync job is running in another delivery; looking again later", delay_seconds=delay, **log)
         return BUSY
@@ -86,6 +86,8 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     try:
         if job.kind == "company":
             counts, invalid, fields = _sync_company(services, procore, job, guard, company, progress, log)
+            if services.settings.webhook_url and webhooks.setup_due(company, now=clock.now()):
+                fields.update(webhooks.set_up(services, procore, user_id=job.user_id, company_id=job.company_id))
             services.connections.set_company_fields(
                 job.user_id, str(job.company_id),
                 {"app_installed": True, "last_synced_at": clock.iso(), **fields},
@@ -140,6 +142,20 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     count("SyncJobSeconds", time.monotonic() - started, unit=MetricUnit.Seconds)
     logger.info("sync job succeeded", api_calls=procore.calls, counts=counts, **log)
     return SUCCEEDED
+
+
+def run_unhook(services: Services, job: UnhookJob) -> str:
+    """Take our webhook down in a company the user deselected (or keep it, if they chose it again)."""
+    connection = services.connections.get(job.user_id)
+    company = ((connection or {}).get("companies") or {}).get(str(job.company_id)) or {}
+    if connection is None or connection.get("status") != CONNECTED or company.get("selected", True) \
+            or company.get("webhook_hook_id") is None:
+        return "ignored"
+    removed = webhooks.take_down(services, services.procore(job.user_id), user_id=job.user_id,
+                                 company_id=job.company_id, company=company)
+    if removed:
+        services.connections.set_company_fields(job.user_id, str(job.company_id), {}, remove=webhooks.FIELDS)
+    return "removed" if removed else "kept"
 
 
 class _Finisher:
@@ -296,8 +312,19 @@ def _sync_project(
     services: Services, procore: ProcoreClient, job: SyncJob, guard: Callable[[], None], progress: JobProgress,
     log: dict[str, Any],
 ) -> tuple[Counts, list[dict[str, Any]]]:
-    pk = partition(job.user_id, job.company_id)
-    project = job.project_id
+    assert job.project_id is not None
+    return sync_project_listings(services, procore, user_id=job.user_id, company_id=job.company_id,
+                                 project_id=job.project_id, guard=guard, progress=progress, log=log)
+
+
+def sync_project_listings(
+    services: Services, procore: ProcoreClient, *, user_id: str, company_id: int, project_id: int,
+    guard: Callable[[], None], progress: JobProgress, log: dict[str, Any],
+) -> tuple[Counts, list[dict[str, Any]]]:
+    """A project's bid packages (open and closed) and all its bids, each listing compared with what
+    is stored and, once settled, what it no longer holds marked deleted."""
+    pk = partition(user_id, company_id)
+    project = project_id
     packages = EntityWriter(services.records, pk=pk, prefix=f"bid_package#{project}#", entity="bid_package",
                             guard=guard, key=lambda p: (f"bid_package#{project}#{p['id']}",
                                                         {"project_id": project, "bid_package_id": p["id"]}))
@@ -306,12 +333,12 @@ def _sync_project(
                                        {"project_id": project, "bid_package_id": b["bid_package_id"]}))
     listed_packages = listing_reader.read(
         procore, packages, progress, listing="bid_packages", path=f"/rest/v1.1/projects/{project}/bid_packages",
-        company_id=job.company_id, params={"view": "all"}, per_page=PER_PAGE, log=log)
+        company_id=company_id, params={"view": "all"}, per_page=PER_PAGE, log=log)
     # One listing for every bid of the project (bids carry their bid_package_id): the coarsest
     # endpoint, so a project costs two calls however many bid packages it has.
     listed_bids = listing_reader.read(
         procore, bids, progress, listing="bids", path=f"/rest/v1.0/projects/{project}/bids",
-        company_id=job.company_id, params=None, per_page=PER_PAGE, log=log)
+        company_id=company_id, params=None, per_page=PER_PAGE, log=log)
     if listed_packages.settled:
         packages.finish()
     if listed_bids.settled:
