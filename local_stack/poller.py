@@ -275,16 +275,19 @@ class SqsPoller:
             )
 
     def _keep_invisible(self) -> None:
-        interval = max(1.0, self._visibility / 2)
+        interval = max(1.0, self._visibility / 3)
         while not self._stop.wait(interval):
             with self._lock:
                 handles = [h for batch in self._batches.values() for h in batch]
-            for handle in handles:
+            # ten to a call, so a busy machine still renews every batch in time
+            for start in range(0, len(handles), _RECEIVE_LIMIT):
+                entries = [
+                    {"Id": str(i), "ReceiptHandle": h, "VisibilityTimeout": self._visibility}
+                    for i, h in enumerate(handles[start : start + _RECEIVE_LIMIT])
+                ]
                 try:
-                    self._sqs.change_message_visibility(
-                        QueueUrl=self.mapping.queue_url,
-                        ReceiptHandle=handle,
-                        VisibilityTimeout=self._visibility,
+                    self._sqs.change_message_visibility_batch(
+                        QueueUrl=self.mapping.queue_url, Entries=entries
                     )
                 except (BotoCoreError, ClientError):
                     continue  # deleted meanwhile: nothing left to keep invisible

@@ -3,7 +3,8 @@
 Starts the Procore simulator and the local stack, connects a Palcode.ai user to Procore
 through the real redirect flow, lets the first sync run through SQS, prints what landed per
 company and entity against what the simulator holds for that user, syncs again to show that
-nothing is written twice, and exits 0 only when every count matches.
+nothing is written twice, changes a bid in Procore to show the webhook bring it in within
+seconds, and exits 0 only when every count matches and the bid landed.
 """
 
 from __future__ import annotations
@@ -127,6 +128,7 @@ def _run(terminal) -> int:
         for company_id, truth in expected.items():
             landed = _landed(records, DEMO_USER_ID, company_id)
             ok &= all(landed[e] == (truth[e] if truth.get("installed", True) else 0) for e in ENTITIES)
+        ok &= _webhook_demo(report, sim, records, again)
         stats = requests.get(f"{sim.url}/_simulator/stats", timeout=30).json()
         report(f"Procore API calls in all: {stats.get('api_calls', {}).get('total', stats.get('total'))}")
         report(f"the functions' logs and metrics: {FUNCTION_LOG}")
@@ -135,6 +137,35 @@ def _run(terminal) -> int:
     finally:
         stack.stop()
         sim.stop()
+
+
+def _webhook_demo(report, sim, records, status: dict) -> bool:
+    """Change a bid in Procore and show it land through the webhook, without the schedule."""
+    from procore_sync.storage.records import partition
+
+    hooked = [c for c in status["companies"] if (c.get("webhooks") or {}).get("state") == "active"]
+    if not hooked:
+        report("webhooks: none active, so changes arrive with the schedule only")
+        return True
+    company_id = hooked[0]["id"]
+    bid = sim.state.expected_records(PROCORE_LOGIN, int(company_id), "bids")[0]
+    amount = 987654.32
+    changed_at = time.monotonic()
+    sim.state.update_record("bids", bid["id"], lump_sum_amount=amount)
+
+    def landed() -> bool:
+        for item in records.items(partition(DEMO_USER_ID, company_id), "bid#"):
+            if int(item["procore_id"]) == bid["id"]:
+                return str(item["record"].get("lump_sum_amount")) == str(amount)
+        return False
+
+    while time.monotonic() - changed_at < 30 and not landed():
+        time.sleep(0.2)
+    ok = landed()
+    report(f"webhook: a bid changed in Procore {'landed' if ok else 'did NOT land'} in "
+           f"{time.monotonic() - changed_at:.1f} s, without waiting for the schedule "
+           f"(webhooks active in {len(hooked)} of {len(status['companies'])} companies)")
+    return ok
 
 
 if __name__ == "__main__":

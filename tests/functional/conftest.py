@@ -64,9 +64,10 @@ def local():
         host="127.0.0.1", port=0,
     )
     sim.start()
-    # a short lease, so a job redelivered after its worker was killed takes over within seconds
-    stack = LocalStack(api_port=port, simulator_url=sim.url, start_timer=False, visibility_timeout=2,
-                       parameter_overrides={"JobLeaseSeconds": 3})
+    # a short visibility timeout and lease, so a job redelivered after its worker was killed
+    # takes over within seconds (yet long enough that a busy machine does not lose live leases)
+    stack = LocalStack(api_port=port, simulator_url=sim.url, start_timer=False, visibility_timeout=4,
+                       parameter_overrides={"JobLeaseSeconds": 8})
     stack.start()
     yield Local(stack, sim)
     stack.stop()

@@ -4,6 +4,8 @@ simulator never saw the connection go over a rate limit, and one more sync write
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from procore_sync.services import get_services
@@ -12,6 +14,7 @@ from .conftest import DEMO_LOGIN
 from .convergence import WriteLog, assert_converged, differences
 
 MAX_RUNS = 6
+LARGE_COMPANY_PROJECTS = int(os.environ.get("LARGE_COMPANY_PROJECTS", "200"))
 FAULTS_OFF = {"rate_429": 0.0, "error_rate_5xx": 0.0, "timeout_rate": 0.0, "reset_rate": 0.0, "latency_ms": 0}
 
 
@@ -44,7 +47,9 @@ def converges(local, user_id, monkeypatch, **knobs) -> None:
     # GIVEN a connected user, full passes on every run (so deletions are checked each time),
     # small pages (so every listing has several), and the knobs under test
     monkeypatch.setattr(get_services().settings, "full_sync_interval_seconds", 0)
-    local.sim.state.set_config(max_per_page={k: 4 for k in local.sim.state.config.max_per_page}, **knobs)
+    # rate limits are always on (and checked), but only tight where they are the knob under test
+    local.sim.state.set_config(max_per_page={k: 4 for k in local.sim.state.config.max_per_page},
+                               **{"spike_limit": 200, **knobs})
     local.connect(user_id)
     local.settle()
 
@@ -143,20 +148,21 @@ def test_an_invalid_record_is_reported_and_does_not_sink_its_page(local, user_id
 
 
 def test_a_very_large_company_converges(local, user_id, monkeypatch):
-    # GIVEN a company with a thousand projects more and ten thousand bids more (limits raised:
-    # this test is about size, the rate-limit knobs have their own)
+    # GIVEN a company grown by LARGE_COMPANY_PROJECTS projects (200 here; `make chaos` runs 2,000),
+    # 24 bids each and 1,500 vendors (limits raised: this test is about size, the rate-limit
+    # knobs have their own)
     local.sim.state.set_config(spike_limit=2000, hourly_limit=100000)
     company_id = int(sorted(local.sim.state.expected(DEMO_LOGIN))[0])
-    local.sim.state.grow_company(company_id, projects=1000, bid_packages_per_project=1, bids_per_package=10,
-                                 vendors=1500)
+    local.sim.state.grow_company(company_id, projects=LARGE_COMPANY_PROJECTS, bid_packages_per_project=2,
+                                 bids_per_package=12, vendors=1500)
 
     # WHEN the user connects and the first sync runs, then one more
     local.connect(user_id)
-    local.settle()
+    local.stack.wait_until_idle(timeout=60 + LARGE_COMPANY_PROJECTS)
 
     # THEN everything landed, and a sync with no change in Procore writes nothing
     assert_converged(local, DEMO_LOGIN, user_id)
     writes = WriteLog(monkeypatch)
     local.stack.trigger_schedule()
-    local.settle()
+    local.stack.wait_until_idle(timeout=60 + LARGE_COMPANY_PROJECTS)
     assert writes.total() == 0

@@ -101,18 +101,22 @@ def test_a_sync_killed_at_a_random_step_converges_and_writes_nothing_twice(local
 
 def test_a_killed_listing_carries_on_from_its_checkpoint_not_from_the_first_page(local, user_id, small_pages,
                                                                                 monkeypatch):
-    # GIVEN a connected user; a full company listing costs a known number of calls
+    # GIVEN a connected user and pages of two records; a full company sync (its webhooks set up
+    # already) costs a known number of calls
+    local.sim.state.set_config(max_per_page={k: 2 for k in local.sim.state.config.max_per_page})
     local.connect(user_id)
+    local.settle()
+    local.stack.trigger_schedule()
     local.settle()
     company_id = sorted(local.sim.state.expected(DEMO_LOGIN))[0]
     full_calls = company_job(user_id, company_id)["api_calls"]
 
-    # WHEN the next company job is killed right after it saved its third checkpoint
+    # WHEN the next company job is killed as it saves its fourth checkpoint
     killer = Killer(monkeypatch, at_step=4, only_job_kind=f"company#{company_id}")
     local.stack.trigger_schedule()
     local.settle()
 
-    # THEN its second delivery finished the job with fewer calls than a listing from the start
+    # THEN its second delivery finished the job, reading only the pages after its checkpoints
     assert killer.fired
     job = company_job(user_id, company_id)
     assert job["state"] == "succeeded" and int(job["attempts"]) == 2

@@ -151,3 +151,26 @@ def test_disconnect_takes_the_hooks_down(local, user_id):
 
     assert response.status_code == 200
     assert local.sim.state.webhooks.hooks_of_company(company_id) == []
+
+
+def test_a_deselected_company_loses_its_hook_and_gets_one_again_when_selected(local, user_id):
+    # GIVEN webhooks in both companies
+    company_id = connected_with_webhooks(local, user_id)
+    others = [int(c) for c in sorted(local.sim.state.expected(DEMO_LOGIN)) if int(c) != company_id]
+    headers = {"Authorization": f"Bearer {local.token(user_id)}"}
+
+    # WHEN the user stops syncing the first company
+    answer = requests.put(f"{local.api}/integrations/procore/companies", json={"company_ids": others},
+                          headers=headers, timeout=30)
+    assert answer.status_code == 200
+    local.settle()
+
+    # THEN its hook is gone from Procore (the others keep theirs); selected again, the next sync
+    # sets one up again
+    assert local.sim.state.webhooks.hooks_of_company(company_id) == []
+    assert all(local.sim.state.webhooks.hooks_of_company(c) for c in others)
+    requests.put(f"{local.api}/integrations/procore/companies", json={"company_ids": [company_id, *others]},
+                 headers=headers, timeout=30)
+    local.stack.trigger_schedule()
+    local.settle()
+    assert len(local.sim.state.webhooks.hooks_of_company(company_id)) == 1

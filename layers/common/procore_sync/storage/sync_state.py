@@ -37,6 +37,7 @@ class Begin:
 
     outcome: Literal["started", "finished", "busy"]
     wait: float = 0.0
+    attempts: int = 1  # deliveries that began this job, this one included
 
 
 def new_run_id() -> str:
@@ -110,7 +111,7 @@ class SyncStateRepository:
         previous = old.get("Attributes") or {}
         if previous.get("state") == FAILED:  # a replayed dead letter no longer counts as failed
             self._add_to_summary(user_id, run_id, previous.get("company_id"), {"jobs:failed": -1})
-        return Begin("started")
+        return Begin("started", attempts=int(previous.get("attempts") or 0) + 1)
 
     def renew_lease(self, user_id: str, run_id: str, job_id: str, *, owner: str, lease_seconds: float) -> bool:
         """Extend the lease; False when the job is no longer ours (finished, purged or taken over)."""

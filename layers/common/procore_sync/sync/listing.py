@@ -1,8 +1,8 @@
 """Reading one Procore listing to its end, page by page, so that a killed job carries on where it
 stopped and a listing that shifted under us is read again.
 
-After each page is written, a checkpoint records it (`storage/checkpoints.py`) and the job's
-lease is renewed. A job delivered again after it was killed loads those checkpoints, takes back
+After each page is written, a checkpoint records it (`storage/checkpoints.py`; a listing's last
+page needs none), and the job's lease is renewed as it goes. A job delivered again after it was killed loads those checkpoints, takes back
 the keys and counts they hold, and asks Procore for the next page instead of the first.
 
 Procore pages by offset, so a record created or deleted on an earlier page while we read moves
@@ -46,15 +46,21 @@ class JobProgress:
     job_id: str
     heartbeat: Callable[[], None]  # renews the lease; raises when the job is no longer ours
 
+    resumable: bool = False  # an earlier delivery of the job began, so checkpoints may exist
+    saved: bool = False  # this delivery saved one
+
     def load(self, listing: str) -> list[PageCheckpoint]:
+        if not self.resumable:
+            return []  # the first delivery: nothing to look for
         return self.checkpoints.load(self.user_id, self.run_id, self.job_id, listing)
 
     def save(self, listing: str, page: PageCheckpoint) -> None:
         self.checkpoints.save(self.user_id, self.run_id, self.job_id, listing, page)
-        self.heartbeat()
+        self.saved = True
 
     def forget(self, listing: str | None = None) -> None:
-        self.checkpoints.clear(self.user_id, self.run_id, self.job_id, listing)
+        if self.resumable or self.saved:
+            self.checkpoints.clear(self.user_id, self.run_id, self.job_id, listing)
 
 
 class _NoCheckpoints:
@@ -96,6 +102,7 @@ def read(
             for page in procore.listing(path, company_id=company_id, params=params, per_page=per_page,
                                         start_url=start):
                 number += 1
+                progress.heartbeat()  # before the page's writes: they are the slow part of a page
                 result = writer.write(page.records)
                 checkpoint = PageCheckpoint(
                     number=number, keys=result.keys, next_url=page.next_url, total=page.total,
@@ -103,7 +110,8 @@ def read(
                     updated_through=_newest_update(page.records),
                     listing_started_at=(clock.iso(page.served_at or clock.now()) if number == 1 else None),
                 )
-                progress.save(listing, checkpoint)
+                if page.next_url is not None:  # a last page needs no checkpoint: nothing follows it
+                    progress.save(listing, checkpoint)
                 pages.append(checkpoint)
         if _settled(pages):
             return Outcome(True, _updated_through(pages), reads)

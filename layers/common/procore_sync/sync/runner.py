@@ -44,6 +44,7 @@ DELAYED = "delayed"
 BUSY = "busy"
 MAX_DELAYS = 20
 MAX_INVALID_REPORTED = 20  # per job; the counts hold the full number
+FAN_OUT_HEARTBEAT = 100  # project jobs recorded between lease renewals
 DEFAULT_THROTTLE_WAIT = 60.0  # seconds, when Procore gives neither Retry-After nor a reset time
 THROTTLE_JITTER = 5.0
 MAX_SQS_DELAY = 900
@@ -81,6 +82,7 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
     guard = _still_connected(services, job)
     progress = JobProgress(services.checkpoints, job.user_id, job.run_id, job.job_id,
                            heartbeat=_heartbeat(services, job, owner, lease, guard))
+    progress.resumable = begun.attempts > 1  # only an earlier delivery can have left checkpoints
     company = (connection.get("companies") or {}).get(str(job.company_id)) or {}
     finish = _Finisher(services, job, procore, owner, progress)
     try:
@@ -229,12 +231,18 @@ def _still_connected(services: Services, job: SyncJob) -> Callable[[], None]:
 
 def _heartbeat(services: Services, job: SyncJob, owner: str, lease: float,
                guard: Callable[[], None]) -> Callable[[], None]:
-    """After every page: stop if the user disconnected, and keep the lease or stop writing."""
+    """Between pages: keep the lease (renewed once a third of it has passed) or stop writing.
+    (Whether the user disconnected is checked before every write by the writers' guard.)"""
+    renewed = time.monotonic()
+
     def heartbeat() -> None:
-        guard()
+        nonlocal renewed
+        if time.monotonic() - renewed < lease / 3:
+            return
         if not services.sync_state.renew_lease(job.user_id, job.run_id, job.job_id, owner=owner,
                                                lease_seconds=lease):
             raise LeaseLostError()
+        renewed = time.monotonic()
     return heartbeat
 
 
@@ -289,9 +297,11 @@ def _sync_company(
     project_ids = sorted(int(sk.split("#", 1)[1]) for sk in projects.present_keys())
     children = [SyncJob(kind="project", user_id=job.user_id, company_id=company, run_id=job.run_id,
                         project_id=pid) for pid in project_ids]
-    for child in children:
+    for i, child in enumerate(children, 1):
         services.sync_state.add_job(job.user_id, job.run_id, child.job_id,
                                     {"company_id": company, "project_id": child.project_id, "kind": child.kind})
+        if i % FAN_OUT_HEARTBEAT == 0:
+            progress.heartbeat()
     services.queue.send(children)
     fields: dict[str, Any] = {}
     if listed_projects.settled and listed_projects.updated_through:
