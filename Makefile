@@ -31,9 +31,11 @@ demo: $(BIN)/.installed
 local: $(BIN)/.installed
 	$(BIN)/python -m local_stack
 
-## Every test, including the template checks (cfn-lint, sam validate --lint).
+## Every test, including the template checks (cfn-lint, sam validate --lint), spread over
+## TEST_WORKERS processes (each starts its own local stack; a file's tests stay together).
+TEST_WORKERS ?= 2
 test: venv
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache

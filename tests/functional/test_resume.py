@@ -127,3 +127,31 @@ def test_a_killed_listing_carries_on_from_its_checkpoint_not_from_the_first_page
 def company_job(user_id: str, company_id) -> dict:
     jobs = get_services().sync_state.latest_run(user_id)["jobs"]
     return next(j for j in jobs if j["kind"] == "company" and str(j["company_id"]) == str(company_id))
+
+
+def test_the_same_job_delivered_twice_at_once_writes_each_record_once(local, user_id, small_pages, monkeypatch):
+    from procore_sync.storage.sync_state import new_run_id
+    from procore_sync.sync.jobs import SyncJob
+
+    # GIVEN a connected user, and changes in Procore since the first sync
+    local.connect(user_id)
+    local.settle()
+    company_id = int(sorted(local.sim.state.expected(DEMO_LOGIN))[0])
+    change_procore(local.sim, company_id)
+    services = get_services()
+    run_id = new_run_id()
+    services.sync_state.start_run(user_id, run_id, trigger="schedule", company_ids=[str(company_id)])
+    job = SyncJob(kind="company", user_id=user_id, company_id=company_id, run_id=run_id)
+    services.sync_state.add_job(user_id, run_id, job.job_id, {"company_id": company_id, "kind": "company"})
+    writes = WriteLog(monkeypatch)
+
+    # WHEN SQS hands the same job to two workers at the same moment
+    services.queue.send([job, job])
+    local.settle()
+
+    # THEN one ran it and the other stood aside: every changed record was written once
+    assert writes.twice() == []
+    assert writes.total() > 0
+    item = services.sync_state.job(user_id, run_id, job.job_id)
+    assert item["state"] == "succeeded"
+    assert_converged(local, DEMO_LOGIN, user_id)

@@ -6,6 +6,7 @@ server mode through AWS_ENDPOINT_URL, intercept every call.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -29,3 +30,13 @@ def reset_clients() -> None:
     """Forget cached clients (tests that switch endpoints between runs call this)."""
     client.cache_clear()
     table.cache_clear()
+
+
+def query_items(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a DynamoDB Query matches, page after page."""
+    while True:
+        page = table.query(**kwargs)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs = {**kwargs, "ExclusiveStartKey": page["LastEvaluatedKey"]}

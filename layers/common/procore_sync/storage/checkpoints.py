@@ -85,9 +85,4 @@ class CheckpointRepository:
         }
         if keys_only:
             kwargs["ProjectionExpression"] = "pk, sk"
-        while True:
-            page = self._table.query(**kwargs)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return aws.query_items(self._table, **kwargs)

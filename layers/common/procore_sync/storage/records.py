@@ -30,13 +30,7 @@ class RecordRepository:
         condition = Key("pk").eq(pk)
         if prefix:  # DynamoDB refuses begins_with on an empty string
             condition = condition & Key("sk").begins_with(prefix)
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, **extra}
-        while True:
-            page = self._table.query(**kwargs)
-            yield from page.get("Items", [])
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return aws.query_items(self._table, KeyConditionExpression=condition, **extra)
 
     def fingerprints(self, pk: str, prefix: str) -> dict[str, tuple[str, bool]]:
         """sk → (content hash, deleted?) for every item under the prefix, read by the page."""

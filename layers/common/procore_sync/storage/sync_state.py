@@ -266,17 +266,12 @@ class SyncStateRepository:
     def company_ids(self, user_id: str) -> set[str]:
         """Every company any of the user's runs touched (what a purge must clean)."""
         found: set[str] = set()
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(_pk(user_id)),
-                                  "ProjectionExpression": "company_id, company_ids"}
-        while True:
-            page = self._table.query(**kwargs)
-            for item in page.get("Items", []):
-                if item.get("company_id") is not None:
-                    found.add(str(item["company_id"]))
-                found.update(str(c) for c in item.get("company_ids") or [])
-            if "LastEvaluatedKey" not in page:
-                return found
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in aws.query_items(self._table, KeyConditionExpression=Key("pk").eq(_pk(user_id)),
+                                    ProjectionExpression="company_id, company_ids"):
+            if item.get("company_id") is not None:
+                found.add(str(item["company_id"]))
+            found.update(str(c) for c in item.get("company_ids") or [])
+        return found
 
     def latest_run(self, user_id: str) -> dict[str, Any] | None:
         """The newest run with all its jobs: `{"run": {...}, "jobs": [...]}`."""
@@ -291,16 +286,8 @@ class SyncStateRepository:
         return self.run(user_id, str(newest[0]["run_id"]))
 
     def run(self, user_id: str, run_id: str) -> dict[str, Any] | None:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "KeyConditionExpression": Key("pk").eq(_pk(user_id)) & Key("sk").begins_with(f"run#{run_id}"),
-        }
-        while True:
-            page = self._table.query(**kwargs)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = list(aws.query_items(
+            self._table, KeyConditionExpression=Key("pk").eq(_pk(user_id)) & Key("sk").begins_with(f"run#{run_id}")))
         header = next((i for i in items if i["sk"] == f"run#{run_id}"), None)
         if header is None:
             return None
@@ -308,17 +295,11 @@ class SyncStateRepository:
 
     def delete_all(self, user_id: str) -> int:
         deleted = 0
-        kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(_pk(user_id)),
-                                  "ProjectionExpression": "pk, sk"}
         with self._table.batch_writer() as batch:
-            while True:
-                page = self._table.query(**kwargs)
-                for item in page.get("Items", []):
-                    batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
-                    deleted += 1
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            for item in aws.query_items(self._table, KeyConditionExpression=Key("pk").eq(_pk(user_id)),
+                                        ProjectionExpression="pk, sk"):
+                batch.delete_item(Key={"pk": item["pk"], "sk": item["sk"]})
+                deleted += 1
         return deleted
 
 
