@@ -81,3 +81,12 @@ def test_a_window_shorter_than_we_guessed_is_learnt_from_the_first_answer_in_it(
     budget.observe(headers(10, 9, int(clock.now) + 2))  # Procore says when it really ends
     assert [budget.take() for _ in range(9)] == [0] * 9
     assert budget.take() <= 2.3  # so the wait is Procore's 2 s, not our 11 s guess
+
+
+def test_answers_without_rate_headers_clear_the_budget():
+    clock = Clock()
+    budget = RateBudget(MemoryBudgetStore(), now=clock)
+    budget.observe(headers(25, 0, int(clock.now) + 20))
+    assert budget.take() > 0
+    budget.observe({"Content-Type": "application/json"})  # Procore stopped metering us
+    assert budget.take() == 0

@@ -9,7 +9,8 @@ so two workers never spend the same unit. The budget lives in a store that all w
 connection share (DynamoDB in production, memory in tests and tools).
 
 `take()` answers how long to wait before calling (0: the unit is taken). A window that has
-reset is counted from its limit again, as Procore does, ending a little after ours would.
+reset is counted from its limit again, as Procore does, until an answer says where it ends.
+An answer with no rate headers at all means Procore no longer meters us: the budget is cleared.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from typing import Any, Protocol
 
 WINDOW_SECONDS = {"spike": 10.0, "hourly": 3600.0}
 SPIKE_HORIZON = WINDOW_SECONDS["spike"] + 1.5  # a Reset further off than this is the hourly window
+# How long we count a window ourselves after its reset, before Procore describes it: a whole
+# spike window; for the hourly one only as long, since its headers come back once it is the
+# tighter of the two (and a guess of an hour could stall a connection on a misread window).
+ESTIMATE_SECONDS = {"spike": WINDOW_SECONDS["spike"], "hourly": SPIKE_HORIZON}
+RATE_HEADERS = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Reset")
 NEW_WINDOW_MARGIN = 1.0  # our estimate of a window's end errs late, never early
 SAME_WINDOW_TOLERANCE = 1.5  # Reset is whole seconds; our estimates are not
 CONTENTION_WAIT = 0.02
@@ -92,7 +98,7 @@ class RateBudget:
             for name, window in windows.items():
                 if now >= window.reset:  # a new window: Procore starts counting at its limit again
                     windows[name] = window = Window(window.limit, window.limit,
-                                                    now + WINDOW_SECONDS[name] + NEW_WINDOW_MARGIN,
+                                                    now + ESTIMATE_SECONDS[name] + NEW_WINDOW_MARGIN,
                                                     estimated=True)
                 if window.remaining <= 0:
                     wait = max(wait, window.reset - now)
@@ -106,6 +112,9 @@ class RateBudget:
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn from an answer's rate headers (on any status, 429 included)."""
+        if not any(name in headers for name in RATE_HEADERS):
+            self._forget()  # Procore no longer meters us: nothing to count against
+            return
         seen = _window_from(headers, self._now())
         if seen is None:
             return
@@ -129,6 +138,12 @@ class RateBudget:
                 return  # a late answer from a window that has ended
             if self._store.save(windows, version):
                 return
+
+
+    def _forget(self) -> None:
+        windows, version = self._store.load()
+        if windows:
+            self._store.save({}, version)
 
 
 def _window_from(headers: Mapping[str, str], now: float) -> tuple[str, Window] | None:
