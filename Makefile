@@ -31,11 +31,14 @@ demo: $(BIN)/.installed
 local: $(BIN)/.installed
 	$(BIN)/python -m local_stack
 
-## Every test, including the template checks (cfn-lint, sam validate --lint), spread over
-## TEST_WORKERS processes (each starts its own local stack; a file's tests stay together).
+## Every test, including the template checks (cfn-lint, sam validate --lint). The tests over
+## the local stack are spread over TEST_WORKERS processes (each starts its own stack; a file's
+## tests stay together); the rest, some of which patch AWS in-process, run apart from them.
 TEST_WORKERS ?= 2
+STACK_TESTS := tests/functional/
 test: venv
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(STACK_TESTS)
+	$(BIN)/python -m pytest $(filter-out $(STACK_TESTS),$(sort $(wildcard tests/*/)))
 
 clean:
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache

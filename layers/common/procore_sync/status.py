@@ -117,7 +117,8 @@ WEBHOOK_HINTS = {
 
 def _webhooks(services: Services, company: dict[str, Any]) -> dict[str, Any]:
     """Whether Procore pushes this company's changes to us, and when it last did."""
-    if not services.settings.webhook_url:
+    settings = getattr(services, "settings", None)  # the operator CLI reads the tables only
+    if settings is not None and not settings.webhook_url:
         state, reason = "off", None
     else:
         state, reason = str(company.get("webhooks") or "pending"), company.get("webhook_reason")
