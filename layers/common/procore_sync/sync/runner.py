@@ -133,8 +133,11 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         error = f"{exc.reason}: {exc}"
         if exc.retryable and not final_attempt:
             services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
+            # the lease goes, so SQS's next delivery of this message runs it (and counts toward
+            # the dead-letter queue) instead of finding it busy; the checkpoints stay
+            services.sync_state.release_job(job.user_id, job.run_id, job.job_id, owner=owner)
             logger.warning("sync job will be retried", error=error, **log)
-            raise  # the checkpoints stay: the next delivery carries on from them
+            raise
         finish(FAILED, error=error)
         logger.error("sync job failed", error=error, **log)
         if exc.retryable:
