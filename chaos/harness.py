@@ -63,7 +63,7 @@ class Outcome:
         lines = [f"{name}: {problem}" for name, problems in self.violations.items() for problem in problems]
         return "\n".join(["invariants violated:", *lines, "", "replay it as a test:",
                           f"    @example(schedule={self.schedule.literal()})",
-                          f"or: CHAOS_REPLAY='{self.schedule.literal()}' pytest tests/chaos -k replay",
+                          f'or: CHAOS_REPLAY="{self.schedule.literal()}" pytest tests/chaos -k replay',
                           "", "what happened:", *self.trace[-40:]])
 
 
@@ -120,6 +120,8 @@ class Harness:
         services = get_services()
         settings = services.settings
         monkeypatch.setattr(settings, "full_sync_interval_seconds", 0)  # every run a full pass
+        if "webhooks" not in schedule.kinds():  # setting hooks up costs ~20 calls a company: only when used
+            monkeypatch.setattr(settings, "webhook_url", "")
         monkeypatch.setattr(settings, "procore_timeout_seconds", PROCORE_TIMEOUT)
         monkeypatch.setattr("procore_sync.procore.client._backoff", lambda retry_after, attempt: 0.05)
         self.sim.state.set_config(spike_limit=schedule.spike_limit, spike_window_seconds=SPIKE_WINDOW,
@@ -142,10 +144,13 @@ class Harness:
 
     # ------------------------------------------------------------------ the run
 
-    def begin(self) -> None:
-        """The cast connects; the first sync settles with no fault on."""
+    def begin(self, *, after_connect: tuple = ()) -> None:
+        """The cast connects; the first sync settles, with no fault on, or with the faults of
+        `after_connect` switched on as soon as the connects are through."""
         for user_id, name in self.users.items():
             self._connect(user_id, CAST[name])
+        for step in after_connect:
+            self.step(step)
         self.sync("first sync")
         self.fault_phase_began = time.monotonic()
 

@@ -56,9 +56,9 @@ class Schedule:
 
     def literal(self) -> str:
         """The schedule as Python source that builds it again."""
-        steps = ",\n        ".join(repr(step) for step in self.steps)
-        return (f"Schedule(seed={self.seed!r}, cast={self.cast!r}, spike_limit={self.spike_limit!r}, steps=(\n"
-                f"        {steps},\n    ))")
+        steps = "".join(f"\n        {step!r}," for step in self.steps)
+        return (f"Schedule(seed={self.seed!r}, cast={self.cast!r}, spike_limit={self.spike_limit!r}, "
+                f"steps=({steps}\n    ))")
 
     def kinds(self) -> set[str]:
         return {str(step[0]) for step in self.steps}

@@ -26,14 +26,15 @@ DELETING_CHURN = {"churn_deletes_per_page": 1, "churn_budget": 6}
 
 
 @contextlib.contextmanager
-def guard_off(stack, patch, steps=(), *, before=(), cast=("dana",), spike_limit=25) -> Iterator[Harness]:
-    """`before` runs ahead of the first sync (faults in place from the start), then the first
-    sync, then `steps`; the faults stop and the harness is handed over for checking."""
+def guard_off(stack, patch, steps=(), *, before=(), first=(), cast=("dana",), spike_limit=25) -> Iterator[Harness]:
+    """`before` runs ahead of everything, `first` once the user connected (so both are on for the
+    first sync; Procore's faults would fail the connect itself), then the first sync settles and
+    `steps` run; the faults stop and the harness is handed over for checking."""
     schedule = Schedule(seed=11, cast=cast, steps=tuple(steps), spike_limit=spike_limit)
     with session(stack, schedule, patch=patch) as harness:
         for step in before:
             harness.step(step)
-        harness.begin()
+        harness.begin(after_connect=tuple(first))
         harness.play_steps()
         harness.stop_faults()
         yield harness
@@ -52,7 +53,7 @@ def test_without_the_rate_budget_procore_sees_a_token_over_its_limit(chaos_stack
     def off(mp):
         mp.setattr("procore_sync.procore.rate_budget.RateBudget.take", lambda self: 0.0)
 
-    with guard_off(chaos_stack, off, [("update", "bids", 1), ("sync",)], spike_limit=10) as harness:
+    with guard_off(chaos_stack, off, spike_limit=10) as harness:  # the first sync is enough
         assert invariants.rate_limits(harness.sim)
 
 
@@ -62,7 +63,7 @@ def test_without_sending_throttled_jobs_back_to_the_queue_429s_and_503s_fail_job
 
     throttled = [("procore", {"rate_429": 0.5, "retry_after_on_429": False}),
                  ("procore", {"error_rate_5xx": 0.5, "fault_5xx_status": 503})]
-    with guard_off(chaos_stack, off, [*throttled, ("update", "vendors", 2), ("sync",)]) as harness:
+    with guard_off(chaos_stack, off, first=throttled) as harness:
         assert any("throttling delays" in p for p in invariants.runs(harness.stack, harness.users))
 
 
@@ -70,8 +71,7 @@ def test_without_retrying_500s_a_job_fails_on_the_first_one(chaos_stack):
     def off(mp):
         mp.setattr("procore_sync.procore.errors.ProcoreServerError.retryable", False)
 
-    with guard_off(chaos_stack, off, [("procore", {"error_rate_5xx": 0.3, "fault_5xx_status": 500}),
-                                      ("update", "vendors", 1), ("sync",)]) as harness:
+    with guard_off(chaos_stack, off, first=[("procore", {"error_rate_5xx": 0.3, "fault_5xx_status": 500})]) as harness:
         assert any("passing error" in p for p in invariants.runs(harness.stack, harness.users))
 
 
@@ -79,8 +79,8 @@ def test_without_retrying_timeouts_and_resets_a_slow_answer_fails_the_job(chaos_
     def off(mp):
         mp.setattr("procore_sync.procore.errors.ProcoreUnavailableError.retryable", False)
 
-    with guard_off(chaos_stack, off, [("procore", {"timeout_rate": 0.15}), ("procore", {"reset_rate": 0.15}),
-                                      ("procore", {"latency_ms": 40}), ("sync",)]) as harness:
+    slow = [("procore", {"timeout_rate": 0.15}), ("procore", {"reset_rate": 0.15}), ("procore", {"latency_ms": 40})]
+    with guard_off(chaos_stack, off, first=slow) as harness:
         assert any("procore_unavailable" in p for p in invariants.runs(harness.stack, harness.users))
 
 
@@ -91,8 +91,7 @@ def test_without_recording_the_last_delivery_a_dead_letter_has_no_reason(chaos_s
         mp.setattr(app, "MAX_RECEIVES", 99)  # the final delivery is not recognised as such
         short_job_leases(mp)
 
-    with guard_off(chaos_stack, off, [("procore", {"error_rate_5xx": 1.0, "fault_5xx_status": 500}),
-                                      ("sync",)]) as harness:
+    with guard_off(chaos_stack, off, first=[("procore", {"error_rate_5xx": 1.0, "fault_5xx_status": 500})]) as harness:
         assert invariants.dead_letters(harness.stack)
 
 
@@ -144,6 +143,24 @@ def test_without_taking_back_checkpointed_keys_a_killed_job_marks_what_it_saw_de
     kills = [("kill", 2, "checkpoint"), ("kill", 6, "checkpoint"), ("update", "bids", 0), ("sync",)]
     with guard_off(chaos_stack, off, kills) as harness:
         assert harness.killer.kills
+        assert invariants.wrongly_deleted(harness.sim, harness._still_connected())
+
+
+def test_without_the_inactive_vendor_list_a_deactivated_vendor_is_taken_for_deleted(chaos_stack):
+    def off(mp):
+        from procore_sync.sync import listing
+        from procore_sync.sync.listing import Outcome
+
+        read = listing.read
+
+        def read_skipping_inactive(procore, writer, progress, *, listing, **kwargs):
+            if listing == "inactive_vendors":
+                return Outcome(settled=True, updated_through=None, reads=1)
+            return read(procore, writer, progress, listing=listing, **kwargs)
+
+        mp.setattr(listing, "read", read_skipping_inactive)
+
+    with guard_off(chaos_stack, off, [("deactivate", "vendors", 1), ("sync",)]) as harness:
         assert invariants.wrongly_deleted(harness.sim, harness._still_connected())
 
 
@@ -218,7 +235,7 @@ def test_taking_a_kms_error_for_a_dead_token_loses_the_connection(chaos_stack):
 
         mp.setattr(ConnectionTokens, "_tokens_of", giving_up_on_kms)
 
-    with guard_off(chaos_stack, off, [("kms", 6, "Decrypt"), ("sync",)]) as harness:
+    with guard_off(chaos_stack, off, before=[("kms", 1, "Decrypt", "calls")]) as harness:
         assert any("invalidated nothing" in p for p in invariants.tokens(
             harness.stack, harness.users, harness.invalidated, harness.synced_since, harness.refreshes))
 
@@ -282,13 +299,18 @@ def test_without_asking_again_after_the_back_off_a_reinstalled_app_never_syncs(c
 
 
 def test_with_botocore_at_debug_the_client_secret_reaches_the_logs(chaos_stack):
+    wire = logging.getLogger("botocore")
+    level = wire.level
+
     def off(mp):
         from aws_lambda_powertools.utilities import parameters
 
-        wire = logging.getLogger("botocore")
-        mp.setattr(wire, "level", logging.DEBUG)  # undo observability.py's hold on botocore
+        wire.setLevel(logging.DEBUG)  # undo observability.py's hold on botocore
         parameters.clear_caches()  # so the client secret is read from SSM again
 
-    with guard_off(chaos_stack, off, [("reconnect", "dana")]) as harness:
-        assert any("client secret" in p for p in invariants.secrets(
-            harness.sim, harness.stack.stack.procore_client_secret, harness.logs.text()))
+    try:
+        with guard_off(chaos_stack, off) as harness:  # the connect reads the client secret
+            assert any("client secret" in p for p in invariants.secrets(
+                harness.sim, harness.stack.stack.procore_client_secret, harness.logs.text()))
+    finally:
+        wire.setLevel(level)
