@@ -6,7 +6,7 @@ TOOLS := .venv-tools/bin
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo local test venv clean
+.PHONY: demo local test chaos venv clean
 
 $(BIN)/.installed: requirements/dev.txt layers/common/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ local: $(BIN)/.installed
 ## Every test, including the template checks (cfn-lint, sam validate --lint).
 test: venv
 	$(BIN)/python -m pytest
+
+## The long chaos run (many more random schedules of Procore changes and faults than `make test`
+## plays) and the load run (200 users syncing at once); see docs/reliability.md.
+chaos: $(BIN)/.installed
+	$(BIN)/python -m chaos
 
 clean:
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache
