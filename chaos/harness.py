@@ -111,6 +111,7 @@ class Harness:
         self.user_of = {name: user_id for user_id, name in self.users.items()}
         self.invalidated: dict[str, str | None] = dict.fromkeys(self.users)
         self.synced_since: dict[str, bool] = dict.fromkeys(self.users, False)
+        self.revoked_at: dict[str, str] = {}
         self.webhook_rounds: set[int] = set()
         self.churn_rounds: set[int] = set()  # rounds that re-read shifting listings (known bug B3)
         self.webhooks_on = False
@@ -346,11 +347,14 @@ class Harness:
             self.sim.state.remove_project_member(CAST["pat"], projects[pick % len(projects)])
 
     def _do_revoke(self, who: str) -> None:
+        from procore_sync import clock
+
         login = CAST[who]
         self.sim.state.revoke_user_tokens(login)
         for user_id, name in self.users.items():
             if CAST[name] == login:
                 self.invalidated[user_id], self.synced_since[user_id] = "revoked", False
+                self.revoked_at[user_id] = clock.iso()
 
     def _do_reconnect(self, who: str) -> None:
         user_id = self.user_of.get(who)
@@ -383,8 +387,11 @@ class Harness:
                 time.sleep(1)
         self.stack.settle()
         for user_id, why_invalid in self.invalidated.items():
-            if why_invalid is not None:
-                self.synced_since[user_id] = True
+            if why_invalid == "revoked" and not self.synced_since[user_id]:
+                # a job must have begun since, or the product had no call in which to notice (a
+                # company whose app is uninstalled is left out of the schedule for a while)
+                self.synced_since[user_id] = any(str(job.get("started_at", "")) > self.revoked_at[user_id]
+                                                 for job in invariants._jobs(self.stack, user_id))
         self._trace(f"{why}: round {self.writes.epoch}, {time.monotonic() - began:.1f} s")
         return self.writes.epoch
 
@@ -396,7 +403,8 @@ class Harness:
         self.killer.off()
 
     def settle(self) -> None:
-        """After the faults: whom Procore cut off connects again; time passes until the install
+        """After the faults: whom Procore cut off connects again (whether or not the product has
+        noticed yet); time passes until the install
         back-off of every company whose app is back runs out (the schedule asks it again then);
         one scheduled sync runs for everyone."""
         from procore_sync import clock
@@ -404,8 +412,9 @@ class Harness:
 
         settling = time.monotonic()
         self.settle_round_began = clock.iso()
-        for user_id, name in self.users.items():
-            if (get_services().connections.get(user_id) or {}).get("status") != "connected":
+        for user_id, name in self.users.items():  # and whose revoke it has not noticed yet
+            if (self.invalidated[user_id] is not None
+                    or (get_services().connections.get(user_id) or {}).get("status") != "connected"):
                 self._connect(user_id, CAST[name])
         self.stack.settle()
         waits = [0.0]
