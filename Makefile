@@ -6,7 +6,7 @@ TOOLS := .venv-tools/bin
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo local test venv clean
+.PHONY: demo local test chaos venv clean
 
 $(BIN)/.installed: requirements/dev.txt layers/common/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ STACK_TESTS := tests/functional/
 test: venv
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(STACK_TESTS)
 	$(BIN)/python -m pytest $(filter-out $(STACK_TESTS),$(sort $(wildcard tests/*/)))
+
+## The long chaos run (many more random schedules of Procore changes and faults than `make test`
+## plays) and the load run (200 users syncing at once); see docs/reliability.md.
+chaos: $(BIN)/.installed
+	$(BIN)/python -m chaos
 
 clean:
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache
