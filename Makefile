@@ -6,7 +6,7 @@ TOOLS := .venv-tools/bin
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo local test venv clean
+.PHONY: demo local test bench venv clean
 
 $(BIN)/.installed: requirements/dev.txt layers/common/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ local: $(BIN)/.installed
 ## Every test, including the template checks (cfn-lint, sam validate --lint).
 test: venv
 	$(BIN)/python -m pytest
+
+## The benchmark suite against the Procore simulator at sizes S, M and L: writes
+## bench/results.json and BENCHMARKS.md (about 20 minutes on 2 cores).
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache

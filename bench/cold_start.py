@@ -91,7 +91,8 @@ def _by_package(importtime: str) -> Counter[str]:
     return spent
 
 
-def measure(stack: Any, *, runs: int, only: tuple[str, ...] | None, log: Log) -> list[Figure]:
+def measure(stack: Any, *, runs: int, only: tuple[str, ...] | None, log: Log, attribution: bool = True
+            ) -> list[Figure]:
     chosen = targets(stack, only)
     with tempfile.TemporaryDirectory(prefix="bench-pyc-") as cache:
         base = _base_env(cache)
@@ -109,12 +110,12 @@ def measure(stack: Any, *, runs: int, only: tuple[str, ...] | None, log: Log) ->
             bound.append(_time(BOUND_BODY, bound_env)[0])
             for target in chosen:
                 seconds[target.logical_id].append(_time(f"import {target.module}", env_of(target))[0])
-        _, floor_trace = _time(BOUND_BODY, bound_env, importtime=True)
-        floor = _by_package(floor_trace)
+        floor = _by_package(_time(BOUND_BODY, bound_env, importtime=True)[1]) if attribution else Counter()
         figures = []
         for target in chosen:
-            _, trace = _time(f"import {target.module}", env_of(target), importtime=True)
-            extra = _by_package(trace) - floor
+            extra: Counter[str] = Counter()
+            if attribution:
+                extra = _by_package(_time(f"import {target.module}", env_of(target), importtime=True)[1]) - floor
             read = target.logical_id in READ_FUNCTIONS
             log(f"    cold start {target.logical_id}: {statistics.median_low(seconds[target.logical_id]) * 1000:.0f} ms "
                 f"(boto3 + client {statistics.median_low(bound) * 1000:.0f} ms)")

@@ -25,6 +25,7 @@ class SuiteConfig:
     dispatcher_connections: int = 10_000
     cold_start_runs: int = 7
     cold_start_functions: tuple[str, ...] | None = None  # None: every function of the template
+    cold_start_attribution: bool = True  # one more import per function under -X importtime
     name: str = "full"
 
     def to_dict(self) -> dict:
@@ -47,7 +48,7 @@ def smoke() -> SuiteConfig:
     """One run of everything at S, a small dispatcher, one cold start: checks the suite, not the goals."""
     return SuiteConfig(
         sizes={"S": SizePlan(runs=1, incremental_runs=1, memory_runs=1)},
-        wall=WallPlan(size="S", runs=1, spike_limit=200),
-        dispatcher_connections=200, cold_start_runs=1, cold_start_functions=("ReadsFunction",),
-        name="smoke",
+        wall=WallPlan(size="S", runs=1, latency_ms=20, spike_limit=1000),
+        dispatcher_connections=100, cold_start_runs=1, cold_start_functions=("ReadsFunction",),
+        cold_start_attribution=False, name="smoke",
     )

@@ -238,7 +238,8 @@ def _cold_starts(missed: list[Figure], results: Results) -> str:
         extra = f["details"]["beyond_boto3_ms_by_package"]
         top = ", ".join(f"{name} {ms:.0f} ms" for name, ms in list(extra.items())[:6])
         lines.append(f"`{f['title'].split(' of ')[-1]}` {_med(f):.0f} ms against {_med(f, 'bound'):.0f} ms "
-                     f"({_ratio(f)}, goal {f['goal']['text']}); beyond boto3's own imports: {top}")
+                     f"({_ratio(f)}, goal {f['goal']['text']})"
+                     + (f"; beyond boto3's own imports: {top}" if top else ""))
     return (
         "Cold starts: " + "; ".join(lines) + ". Every handler imports `procore_sync.services`, which imports "
         "at module level every repository and client the product has: the token cipher "

@@ -75,7 +75,8 @@ def run_suite(config: SuiteConfig, *, log_dir: Path, command: str, log: Log = _s
         log("cold starts")
         assert harness.stack is not None
         figures += cold_start.measure(harness.stack, runs=config.cold_start_runs,
-                                      only=config.cold_start_functions, log=log)
+                                      only=config.cold_start_functions, log=log,
+                                      attribution=config.cold_start_attribution)
     finally:
         harness.stop()
     return {
