@@ -42,13 +42,14 @@ def _world(shape: bounds.WorldShape, caps: bounds.PageSizes) -> dict[str, Any]:
 
 def run_suite(config: SuiteConfig, *, log_dir: Path, command: str, log: Log = _stderr) -> dict[str, Any]:
     began = time.monotonic()
+    load_before = machine.load_average()
     sizes = sorted(config.sizes, key=SIZE_ORDER.index)
     figures: list[Figure] = []
     worlds: dict[str, Any] = {}
     peaks: dict[str, list[list[memory.Peak]]] = {}
     harness = Harness(log_dir)
-    harness.start(sizes[0])
     try:
+        harness.start(sizes[0])
         caps = bounds.PageSizes.from_simulator(harness.sim.config())
         for size in sizes:
             plan = config.sizes[size]
@@ -71,7 +72,7 @@ def run_suite(config: SuiteConfig, *, log_dir: Path, command: str, log: Log = _s
             large = max(peaks, key=SIZE_ORDER.index)
             figures += memory.memory_figures(peaks, large=large, small=min(peaks, key=SIZE_ORDER.index))
         log("dispatcher")
-        figures += dispatcher.measure(harness, config.dispatcher_connections, log)
+        figures += dispatcher.measure(config.dispatcher_connections, log_dir, log)
         log("cold starts")
         assert harness.stack is not None
         figures += cold_start.measure(harness.stack, runs=config.cold_start_runs,
@@ -83,7 +84,8 @@ def run_suite(config: SuiteConfig, *, log_dir: Path, command: str, log: Log = _s
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "duration_seconds": round(time.monotonic() - began, 1),
-        "machine": machine.describe(),
+        "machine": {**machine.describe(), "load_average_before": load_before,
+                    "load_average_after": machine.load_average()},
         "config": config.to_dict(),
         "worlds": worlds,
         "figures": [f.to_dict() for f in figures],
