@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 from . import REPO_ROOT
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     log_dir = REPO_ROOT / ".local"
     log_dir.mkdir(exist_ok=True)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # a job that recorded no metric flushes none; Powertools warns each time (the CloudWatch side)
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     terminal = sys.stdout
     with (log_dir / "bench-functions.log").open("w", encoding="utf-8") as function_log:
         sys.stdout = function_log  # before the product's logger is created, as demo.py does

@@ -39,6 +39,14 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip()
 
 
+def load_average() -> list[float] | None:
+    """The 1-, 5- and 15-minute load averages: other work on the machine shows up here."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
 def describe() -> dict:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {"cpu": _cpu_model(), "cores": cores, "memory_gb": _memory_gb(),

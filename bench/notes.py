@@ -159,48 +159,44 @@ def _cpu(f: Figure, results: Results) -> str:
 def _memory(f: Figure, results: Results) -> str:
     d = f["details"]
     kind = "company" if "company" in f["key"] else "project"
-    sizes = list(d)
     parts = []
-    for size in sizes:
-        first = d[size][0]
-        peaks = sorted(run["peak_mb"] for run in d[size])
-        parts.append(f"{size} {peaks[len(peaks) // 2]:.2f} MB for {first['records']:,} records "
-                     f"(largest answer {first['largest_answer_kb']:,.0f} KB)")
-    why = (
-        "The peak follows the largest page the job holds at once, and a page grows with the listing up to "
-        "the endpoint's limit (1,000 records, 300 projects): at S no company has a full page of anything, at "
-        "L the vendor list fills two. On top of the page, the job keeps the listing's keys (the writer's set "
-        "of keys seen, every page checkpoint's key list, the fingerprints of the stored records), which grow "
-        "with the listing itself."
-        if kind == "company" else
-        "A project job holds the project's whole bid listing at once (one page of up to 1,000 bids), so its "
-        "peak follows the number of bids of the largest project, which grows with the world."
-    )
+    for size, runs in d.items():
+        peaks = sorted(run["peak_mb"] for run in runs)
+        parts.append(f"{size} {peaks[len(peaks) // 2]:.2f} MB for {runs[0]['records']:,} records "
+                     f"(largest Procore answer {runs[0]['largest_answer_kb']:,.0f} KB)")
+    listing = ("projects (300 a page), active and inactive vendors (1,000 a page)" if kind == "company"
+               else "bid packages and bids (1,000 a page)")
     return (
-        f"{f['title']}: {'; '.join(parts)}; L ÷ S = {_ratio(f)}. {why} **Engine change:** a job's memory is "
-        "bounded by a page, not by the world, once no state of the listing grows with it: keep the keys seen "
-        "in the checkpoints only (not also in memory, page after page), and read the fingerprints of stored "
-        "records per page of keys rather than all at once; to bound the page itself, ask for smaller pages "
-        "(each halving of `per_page` doubles the calls of a long listing) or parse the answer as a stream. "
-        "With 1,000-record pages the bound is a few MB, far inside the function's 1,024 MB."
+        f"{'; '.join(parts)}; L ÷ S = {_ratio(f)}. The job reads its {listing} a page at a time, and its "
+        "peak follows the largest page it holds: the answer's bytes, the records parsed from them and the "
+        "items built for DynamoDB are all alive while the page is written. Pages grow with the world until "
+        "they reach the endpoint's limit, so a job at S, whose listings are a fraction of a page, peaks "
+        "lower than the same job at L. (The keys a listing collects, in the writer's set, the checkpoints "
+        "and the fingerprints of stored records, grow with the listing too, but at tens of bytes a record "
+        "they are small next to the page.) **Engine change:** hold less than a page: ask for the answer as "
+        "a stream and parse it incrementally, writing records 25 at a time as they arrive, and drop the raw "
+        "answer as soon as it is parsed; the peak would then follow a batch of 25 records, alike at S and "
+        "L. Asking for smaller pages would do it too, at the price of more calls (the call figures' bound "
+        "assumes the largest pages). Either way the peak is a few MB, far inside the function's 1,024 MB."
     )
 
 
 def _wall(f: Figure, results: Results) -> str:
     d = f["details"]
     made = d["calls_made"]
-    throttled = d["answered_429"]
+    windows = -(-d["calls_needed"] // d["spike_limit"])
     waits = d.get("aws_wait_seconds_all_workers") or []
     return (
-        f"The sync took {_med(f):.0f} s against {_med(f, 'bound'):.0f} s ({_ratio(f)}); it made "
-        f"{min(made):,}–{max(made):,} calls (bound {d['calls_needed']:,}), {max(throttled)} answered 429. "
-        f"Its workers waited {min(waits, default=0):,.0f}–{max(waits, default=0):,.0f} s on AWS calls in all "
-        "(summed over workers), so the local stack's moto is part of this figure. **Engine change:** spend "
-        "the spike window evenly and keep every window full: a worker that finds the budget spent sleeps until "
-        "the window's reset plus a margin and some jitter, and a window starts only with the first call after "
-        "the previous one ended, so each wait adds the margin to the ideal; taking the reset from Procore's "
-        "header without the extra margin, and fanning out project jobs before the company job's own listings "
-        "finish, would bring it close to the bound."
+        f"The sync took {_med(f):.0f} s against {_med(f, 'bound'):.0f} s ({_ratio(f)}), making "
+        f"{min(made):,}–{max(made):,} calls (bound {d['calls_needed']:,}), {max(d['answered_429'])} answered "
+        f"429; its workers waited {min(waits, default=0):,.0f}–{max(waits, default=0):,.0f} s on AWS calls "
+        f"in all (summed over workers). {d['calls_needed']:,} calls need {windows} spike windows of "
+        f"{d['spike_window_seconds']} s. The rate budget (`procore/rate_budget.py`) ends its estimate of a "
+        "window 1 s late on purpose (`NEW_WINDOW_MARGIN`) and adds up to 0.25 s of jitter to a wait, and "
+        "the simulator starts a window only at the first call after the last one ended, so every window "
+        "costs its length plus about a second. **Engine change:** take the window's end from Procore's "
+        "`X-Rate-Limit-Reset` when an answer gave it, and keep the margin only for a window estimated "
+        "without one; with fewer calls per full sync (see the call figures) the bound itself drops."
     )
 
 

@@ -49,9 +49,13 @@ def _row(f: Figure) -> str:
 def _machine(results: dict[str, Any]) -> list[str]:
     m = results["machine"]
     dirty = " (with uncommitted changes to the engine)" if m.get("dirty") else ""
+    load = ""
+    if m.get("load_average_before") and m.get("load_average_after"):
+        load = (f"; load average {m['load_average_before'][0]:g} at the start, "
+                f"{m['load_average_after'][0]:g} at the end (other work on the machine)")
     return [
         f"* **Machine:** {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB RAM; {m['os']}; "
-        f"Python {m['python']}",
+        f"Python {m['python']}{load}",
         f"* **Date:** {results['date']}",
         f"* **Command:** `{results['command']}` (took {results['duration_seconds'] / 60:.1f} min)",
         f"* **Code:** commit `{m.get('commit')}`{dirty}",
