@@ -7,8 +7,10 @@ template gives the function (Globals included, resolved for the local stack), th
 the Lambda runtime adds itself (function name, memory size, region, dummy credentials) and
 nothing else. Interpreter start-up is outside the clock: the child times the import alone.
 Bytecode is cached in a private directory, warmed by one untimed import of each, so both
-sides are measured with compiled modules (as the runtime's own boto3 is). One extra run per
-function with `-X importtime` says which packages the time goes to.
+sides are measured with compiled modules (as the runtime's own boto3 is). Three more runs per
+function with `-X importtime` say which packages the time goes to (the median per package), and
+the read-only functions are timed once more as lazy imports in `procore_sync.services` would
+leave them (see LEAN_BODY).
 """
 
 from __future__ import annotations
@@ -32,6 +34,21 @@ READ_FUNCTIONS = ("ReadsFunction",)  # the read routes: held to the tighter goal
 _TIMER = ("import time\nw = time.perf_counter()\n{body}\n"
           "print(time.perf_counter() - w)\n")
 BOUND_BODY = "import boto3\nboto3.client('dynamodb')"
+# The read-only functions import `procore_sync.services`, which imports the token cipher, the
+# Procore client and OAuth at module level, though their requests never use them. Their handler
+# is also timed with that module replaced by a stub (and the repositories it would build for
+# them imported instead): what lazy imports in `services` would leave of their cold start.
+LEAN_FUNCTIONS = ("ReadsFunction", "StatusFunction")
+LEAN_BODY = (
+    "import sys, types\n"
+    "stub = types.ModuleType('procore_sync.services')\n"
+    "stub.get_services = lambda: None\n"
+    "sys.modules['procore_sync.services'] = stub\n"
+    "import procore_sync.config, procore_sync.storage.connections, procore_sync.storage.records\n"
+    "import procore_sync.storage.sync_state\n"
+    "import {module}"
+)
+ATTRIBUTION_RUNS = 3
 
 
 @dataclass
@@ -78,6 +95,13 @@ def _time(body: str, env: dict[str, str], *, importtime: bool = False) -> tuple[
     return float(done.stdout.strip().splitlines()[-1]), done.stderr
 
 
+def _median_by_package(traces: list[str]) -> Counter[str]:
+    """Per package, the median over several `-X importtime` runs of its self time."""
+    runs = [_by_package(trace) for trace in traces]
+    packages = set().union(*runs)
+    return Counter({name: statistics.median(run.get(name, 0.0) for run in runs) for name in packages})
+
+
 def _by_package(importtime: str) -> Counter[str]:
     """Self time per top-level package from `-X importtime` lines, in seconds."""
     spent: Counter[str] = Counter()
@@ -104,18 +128,28 @@ def measure(stack: Any, *, runs: int, only: tuple[str, ...] | None, log: Log, at
         _time(BOUND_BODY, bound_env)  # warm the bytecode cache
         for target in chosen:
             _time(f"import {target.module}", env_of(target))
+        leaner = [t for t in chosen if t.logical_id in LEAN_FUNCTIONS]
+        for target in leaner:
+            _time(LEAN_BODY.format(module=target.module), env_of(target))
         bound: list[float] = []
         seconds: dict[str, list[float]] = {t.logical_id: [] for t in chosen}
+        lean: dict[str, list[float]] = {t.logical_id: [] for t in leaner}
         for _ in range(runs):  # interleaved, so drift in the machine hits every function alike
             bound.append(_time(BOUND_BODY, bound_env)[0])
             for target in chosen:
                 seconds[target.logical_id].append(_time(f"import {target.module}", env_of(target))[0])
-        floor = _by_package(_time(BOUND_BODY, bound_env, importtime=True)[1]) if attribution else Counter()
+            for target in leaner:
+                lean[target.logical_id].append(_time(LEAN_BODY.format(module=target.module), env_of(target))[0])
+
+        def traced(body: str, env: dict[str, str]) -> Counter[str]:
+            return _median_by_package([_time(body, env, importtime=True)[1] for _ in range(ATTRIBUTION_RUNS)])
+
+        floor = traced(BOUND_BODY, bound_env) if attribution else Counter()
         figures = []
         for target in chosen:
             extra: Counter[str] = Counter()
             if attribution:
-                extra = _by_package(_time(f"import {target.module}", env_of(target), importtime=True)[1]) - floor
+                extra = traced(f"import {target.module}", env_of(target)) - floor
             read = target.logical_id in READ_FUNCTIONS
             log(f"    cold start {target.logical_id}: {statistics.median_low(seconds[target.logical_id]) * 1000:.0f} ms "
                 f"(boto3 + client {statistics.median_low(bound) * 1000:.0f} ms)")
@@ -125,5 +159,10 @@ def measure(stack: Any, *, runs: int, only: tuple[str, ...] | None, log: Log, at
                 bound_text="`import boto3` + one client, fresh interpreter, same run",
                 measured=[s * 1000 for s in seconds[target.logical_id]], bound=[b * 1000 for b in bound],
                 details={"read_route": read, "code_dir": str(target.code_dir.relative_to(REPO_ROOT)),
-                         "beyond_boto3_ms_by_package": {k: round(v * 1000, 1) for k, v in extra.most_common(8)}}))
+                         "beyond_boto3_ms_by_package": {k: round(v * 1000, 1) for k, v in extra.most_common()
+                                                        if v >= 0.0005},
+                         **({"lazy_services_ms": [round(x * 1000, 1) for x in lean[target.logical_id]],
+                             "lazy_services_ratio": round(statistics.median_low(lean[target.logical_id])
+                                                          / statistics.median_low(bound), 2)}
+                            if target.logical_id in lean else {})}))
         return figures
