@@ -51,9 +51,6 @@ class Drained:
         return sum(j.cpu_seconds for j in self.jobs)
 
 
-Runner = Callable[[list[dict[str, Any]]], Any]
-
-
 class Harness:
     """Start with `start()`, stop with `stop()`; everything in between is one stack."""
 

@@ -7,6 +7,7 @@ the run did not measure.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from typing import Any
 
@@ -95,8 +96,10 @@ def method(results: Results) -> list[str]:
         "included), what the Lambda runtime adds (function name, memory, region, dummy credentials) and "
         "nothing else; the child times the import alone (interpreter start-up excluded), with bytecode cached "
         "(warmed once). Bound in the same run, interleaved: `import boto3` plus one `boto3.client('dynamodb')`. "
-        "Goal: the read routes (`ReadsFunction`) ≤ 1.5 ×, every other function ≤ 2 ×. One more import per "
-        "function with `-X importtime` gives the packages the extra time goes to.",
+        "Goal: the read routes (`ReadsFunction`) ≤ 1.5 ×, every other function ≤ 2 ×. Three more imports per "
+        "function with `-X importtime` give the packages the extra time goes to (median per package), and the "
+        "read-only functions (reads, status) are timed once more with `procore_sync.services` replaced by a "
+        "stub, to see what lazy imports there would leave.",
     ]
 
 
@@ -149,7 +152,8 @@ def _cpu(f: Figure, results: Results) -> str:
         "budget is read with a consistent GetItem before every Procore call, even while it knows no window "
         "(as here, with the limits off); the connection is read before each page that writes and again after "
         "each page, whose lease renewal is an UpdateItem of its own; each page's checkpoint is a PutItem, and "
-        "each listing Queries its checkpoints before and deletes them after, even a listing of one page. "
+        "each listing Queries for checkpoints before it starts and the job Queries them again to delete them "
+        "when it finishes, even for listings of one page. "
         "Checking the connection inside the lease renewal's condition (one call per page), skipping the "
         "budget read while no window is known, keeping checkpoints only once a listing has a second page, and "
         "one batch writer per job instead of per page would remove most of them."
@@ -228,23 +232,38 @@ def _dispatch_reads(f: Figure, results: Results) -> str:
     )
 
 
+_UNUSED_BY_READS = ("requests", "urllib3", "charset_normalizer", "idna", "certifi", "authlib", "joserfc",
+                    "aws_encryption_sdk", "cryptography", "_cffi_backend", "cffi", "attr", "attrs")
+
+
 def _cold_starts(missed: list[Figure], results: Results) -> str:
     lines = []
     for f in missed:
-        extra = f["details"]["beyond_boto3_ms_by_package"]
+        d = f["details"]
+        extra = d["beyond_boto3_ms_by_package"]
         top = ", ".join(f"{name} {ms:.0f} ms" for name, ms in list(extra.items())[:6])
-        lines.append(f"`{f['title'].split(' of ')[-1]}` {_med(f):.0f} ms against {_med(f, 'bound'):.0f} ms "
-                     f"({_ratio(f)}, goal {f['goal']['text']})"
-                     + (f"; beyond boto3's own imports: {top}" if top else ""))
+        unused = sum(ms for name, ms in extra.items() if name in _UNUSED_BY_READS)
+        line = (f"`{f['title'].split(' of ')[-1]}` {_med(f):.0f} ms against {_med(f, 'bound'):.0f} ms "
+                f"({_ratio(f)}, goal {f['goal']['text']})")
+        if top:
+            line += (f"; beyond what boto3 imports (median of three `-X importtime` runs): {top}; "
+                     f"{unused:.0f} ms of it in HTTP, OAuth and encryption packages its requests never use")
+        if d.get("lazy_services_ms"):
+            lazy = statistics.median_low(d["lazy_services_ms"])
+            verdict = "within" if d["lazy_services_ratio"] <= f["goal"]["factor"] else "still over"
+            line += (f"; with `procore_sync.services` stubbed out (the handler otherwise as it is) the import "
+                     f"takes {lazy:.0f} ms, {d['lazy_services_ratio']:.2f}× the bound, {verdict} the goal")
+        lines.append(line)
     return (
         "Cold starts: " + "; ".join(lines) + ". Every handler imports `procore_sync.services`, which imports "
         "at module level every repository and client the product has: the token cipher "
-        "(`aws_encryption_sdk`, `cryptography`), the Procore client and OAuth (`requests`/`urllib3`, "
-        "`authlib`, `joserfc`), besides Powertools with its Tracer (`aws_xray_sdk`, `wrapt`) and pydantic. So "
-        "a read route loads the OAuth and encryption stacks it never uses. **Engine change:** import those "
-        "inside the `Services` members that build them (and in `tokens.py`, `connect.py`), so each function "
-        "loads only what it calls; the read routes then need Powertools' resolver, pydantic and boto3's KMS "
-        "client only."
+        "(`aws_encryption_sdk`, `cryptography`), the Procore client and OAuth (`requests`, `authlib`, "
+        "`joserfc`). The read-only functions (reads, status) call none of them. **Engine change:** import "
+        "those inside the `Services` members that build them (`cipher`, `oauth`, `tokens`, `procore`), so a "
+        "function loads only what it calls. What remains above boto3 is Powertools (its event handler, "
+        "whose request validation builds pydantic models for every route at import, and the Tracer with "
+        "`aws_xray_sdk`); if that still misses, validating the read routes' three query parameters by hand "
+        "instead of with `enable_validation=True` takes pydantic out of their import."
     )
 
 
@@ -290,9 +309,15 @@ def misses(results: Results) -> list[str]:
 def _cpu_short(f: Figure, results: Results) -> str:
     d = f["details"]
     records = results["worlds"][f["size"]]["records"]
+    engine, bare = d["engine_cpu_breakdown"], d["bare_cpu_breakdown"]
+    parts = ", ".join(f"{name.removeprefix('aws dynamodb.').removeprefix('aws ')} {sec:.2f} s"
+                      for name, sec in engine.items())
     return (f"At {f['size']}: {_med(f):.2f} s against {_med(f, 'bound'):.2f} s per 1,000 records ({_ratio(f)}) "
-            f"over {d['jobs']} jobs ({records / d['jobs']:.0f} records a job); the same bookkeeping as above, "
-            f"spread over more records a job (CPU by part: {d['engine_cpu_breakdown']}).")
+            f"over {d['jobs']} jobs ({records / d['jobs']:.0f} records a job): the same bookkeeping as above, "
+            f"spread over more records a job. The first run's {d['engine_cpu_seconds'][0]:.1f} s by part: {parts}; "
+            f"the bare loop's {d['bare_cpu_seconds'][0]:.1f} s: BatchWriteItem "
+            f"{bare.get('aws dynamodb.BatchWriteItem', 0):.2f} s, Procore requests "
+            f"{bare.get('procore requests', 0):.2f} s, else {bare.get('other', 0):.2f} s.")
 
 
 # ---------------------------------------------------------------------------------------- caveats
@@ -328,6 +353,13 @@ def caveats(results: Results) -> list[str]:
         "* **Wall time includes the local stack.** The sync's workers share this process (and its GIL) and "
         "one moto process on the same cores; on AWS each worker is a Lambda of its own and DynamoDB answers in "
         "milliseconds.")
+    machine = results["machine"]
+    if machine.get("load_average_before"):
+        out.append(
+            f"* **A shared machine.** The load average was {machine['load_average_before'][0]:g} when the run "
+            f"began and {machine['load_average_after'][0]:g} when it ended, on {machine['cores']} cores: other "
+            "work ran beside it. Clock time (cold starts, wall time, the suite's own duration) suffers most, "
+            "which shows in the spread of those rows; the CPU and memory figures and every count much less.")
     out.append(
         "* **Counts do not vary.** Procore calls and DynamoDB writes are the same in every run (the same code "
         "over the same seeded world); their spread is shown anyway. The incremental and change runs are "
