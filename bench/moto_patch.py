@@ -25,8 +25,8 @@ import inspect
 import threading
 from typing import Any
 
-from moto.dynamodb.models.table import Table
 from moto.core.utils import camelcase_to_underscores
+from moto.dynamodb.models.table import Table
 from moto.sqs.models import Queue, SQSBackend
 
 _query = Table.query

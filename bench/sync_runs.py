@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import bounds
-from .bare import bare_sync
 from .attribution import timing_per_record_work
+from .bare import bare_sync
 from .counters import AwsSnapshot, armed
 from .harness import LOGIN, Harness
 
