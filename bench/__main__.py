@@ -1,7 +1,8 @@
 """`python -m bench`: run the suite, write bench/results.json and BENCHMARKS.md.
 
 Options: `--smoke` (one quick pass, for checking the suite itself), `--results PATH`,
-`--markdown PATH` (empty to skip). What the functions log goes to `.local/bench-functions.log`,
+`--markdown PATH` (empty to skip), `--render` (only rewrite the markdown from the results file,
+measuring nothing: for a change to the page's wording). What the functions log goes to `.local/bench-functions.log`,
 as it would go to CloudWatch Logs; the terminal gets the progress.
 """
 
@@ -23,7 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", default=str(REPO_ROOT / "bench" / "results.json"))
     parser.add_argument("--markdown", default=str(REPO_ROOT / "BENCHMARKS.md"))
     parser.add_argument("--command", default=None, help="the command to name in the report")
+    parser.add_argument("--render", action="store_true", help="rewrite the markdown from the results file only")
     args = parser.parse_args(argv)
+    if args.render:
+        from .report import write
+
+        write(json.loads(Path(args.results).read_text(encoding="utf-8")), Path(args.markdown))
+        print(f"wrote {args.markdown} from {args.results}")
+        return 0
 
     log_dir = REPO_ROOT / ".local"
     log_dir.mkdir(exist_ok=True)
