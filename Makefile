@@ -6,7 +6,7 @@ TOOLS := .venv-tools/bin
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo local test chaos venv clean
+.PHONY: demo local test chaos bench venv clean
 
 $(BIN)/.installed: requirements/dev.txt layers/common/requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ test: venv
 ## plays) and the load run (200 users syncing at once); see docs/reliability.md.
 chaos: $(BIN)/.installed
 	$(BIN)/python -m chaos
+
+## The benchmark suite against the Procore simulator at sizes S, M and L: writes
+## bench/results.json and BENCHMARKS.md (about 20 minutes on 2 cores).
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .venv-tools .aws-sam .pytest_cache
