@@ -32,12 +32,14 @@ local: $(BIN)/.installed
 	$(BIN)/python -m local_stack
 
 ## Every test, including the template checks (cfn-lint, sam validate --lint). The tests over
-## the local stack are spread over TEST_WORKERS processes (each starts its own stack; a file's
-## tests stay together); the rest, some of which patch AWS in-process, run apart from them.
-TEST_WORKERS ?= 2
-STACK_TESTS := tests/functional/
+## the local stack (functional, then chaos) are spread over TEST_WORKERS processes, each with its
+## own stack; they mostly wait on queues and rate windows, so more workers than cores pay. The
+## rest, some of which patch AWS in-process, run apart from them.
+TEST_WORKERS ?= 4
+STACK_TESTS := tests/functional/ tests/chaos/
 test: venv
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(STACK_TESTS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load tests/functional/
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load tests/chaos/
 	$(BIN)/python -m pytest $(filter-out $(STACK_TESTS),$(sort $(wildcard tests/*/)))
 
 ## The long chaos run (many more random schedules of Procore changes and faults than `make test`

@@ -2,7 +2,7 @@
 call counted, the counts written to OUT as JSON.
 
 It runs in a process of its own, against moto in that process (`mock_aws`, with the bench's two
-fixes of `bench/moto_patch.py`), with the connections table, the sync state table and the sync
+fixes of `local_stack/moto_patch.py`), with the connections table, the sync state table and the sync
 queue created as the template declares them. The figure is made of counts only, and through
 moto's server each of the some 60,000 requests of 10,000 users costs milliseconds of HTTP and
 request handling; in process they take a couple of minutes. A process of its own, so that moto's
@@ -58,7 +58,7 @@ def probe(connections: int) -> dict[str, Any]:
     from local_stack.template import load_template
     from procore_sync.config import Settings
 
-    from .moto_patch import apply
+    from local_stack.moto_patch import apply
 
     apply()
     from procore_sync.services import Services

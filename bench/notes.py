@@ -38,7 +38,7 @@ def method(results: Results) -> list[str]:
     return [
         "## How each figure is measured",
         "",
-        "**Setup.** `python -m bench` runs moto (`bench/moto_server.py`, see the caveats) and the Procore "
+        "**Setup.** `python -m bench` runs moto (`local_stack/moto_process.py`, see the caveats) and the Procore "
         "simulator (`python -m procore_simulator`) as child processes, and the local stack's gateway and "
         "functions in its own process, without the stack's SQS pollers: the benchmark takes the sync jobs off "
         "the queue itself and hands them to the real `EntitySyncFunction` handler in the template's batches "
@@ -347,7 +347,7 @@ def caveats(results: Results) -> list[str]:
         "* **The bench's moto.** moto answers a Query by walking every item of the table and sizing each "
         "one before it applies the key condition, so a Query costs time in proportion to the whole table; "
         "and it counts every message in a queue on every SendMessage. The benchmark's moto "
-        "(`bench/moto_server.py`, `bench/moto_patch.py`) hands a Query on a table's own key only the items its "
+        "(`local_stack/moto_process.py`, `local_stack/moto_patch.py`) hands a Query on a table's own key only the items its "
         "key condition selects, as DynamoDB reads them (sorting, 1 MB paging, limits, filters and "
         "projections stay moto's own code), and skips the count while sending. Nothing else of moto is "
         "changed, and the checks of every run (every record landed, nothing written twice) hold with it. "

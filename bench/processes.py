@@ -80,7 +80,7 @@ class _Child:
 
 
 class MotoProcess(_Child):
-    """`python -m bench.moto_server` (moto, Query narrowed to its key) on a free port, with SQS's purge-once-a-minute rule lifted (the
+    """`python -m local_stack.moto_process` (moto, Query narrowed to its key) on a free port, with SQS's purge-once-a-minute rule lifted (the
     local stack's reset purges the queues between runs)."""
 
     def __init__(self, log_dir: Path) -> None:
@@ -90,7 +90,7 @@ class MotoProcess(_Child):
 
     def start(self) -> MotoProcess:
         env = _child_env(MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR="false", PYTHONUNBUFFERED="1")
-        process = self._spawn([sys.executable, "-m", "bench.moto_server", "-H", HOST, "-p", str(self.port)], env)
+        process = self._spawn([sys.executable, "-m", "local_stack.moto_process", "-H", HOST, "-p", str(self.port)], env)
         _wait_until_up(f"{self.url}/moto-api/", process, "the moto server")
         return self
 

@@ -113,7 +113,6 @@ class Harness:
         self.synced_since: dict[str, bool] = dict.fromkeys(self.users, False)
         self.revoked_at: dict[str, str] = {}
         self.webhook_rounds: set[int] = set()
-        self.churn_rounds: set[int] = set()  # rounds that re-read shifting listings (known bug B3)
         self.webhooks_on = False
         self.started = self.fault_phase_began = time.monotonic()
         self.settle_round_began = ""
@@ -185,7 +184,7 @@ class Harness:
         self.check("records", invariants.records(self.sim, connected))
 
     def check_whole_run(self) -> None:
-        rounds = set(range(self.writes.epoch + 1)) - self.webhook_rounds - self.churn_rounds
+        rounds = set(range(self.writes.epoch + 1)) - self.webhook_rounds
         self.check("written_twice", invariants.written_twice(self.writes, rounds))
         self.check("rate_limits", invariants.rate_limits(self.sim))
         self.check("refreshes", invariants.refreshes(self.refreshes, self.sim))
@@ -375,8 +374,6 @@ class Harness:
         self.writes.next_round()
         if self.webhooks_on:
             self.webhook_rounds.add(self.writes.epoch)
-        if self.sim.state.config.churn_budget:
-            self.churn_rounds.add(self.writes.epoch)
         began = time.monotonic()
         for attempt in range(1, 4):  # EventBridge retries a failed invocation of the dispatcher
             try:

@@ -1,9 +1,12 @@
 """Moto in server mode as the local AWS, with the template's resources created in it.
 
-`LocalAws.start()` runs `ThreadedMotoServer` on 127.0.0.1 with a free port and points every
-botocore client made afterwards at it (`AWS_ENDPOINT_URL`, a region and dummy credentials in
-`os.environ`, `AWS_PROFILE` removed). Moto keeps its state per process, not per server, so
-`start()` resets it: every local stack begins empty. `create_resources` builds the tables
+`LocalAws.start()` runs moto's server on 127.0.0.1 with a free port and points every botocore
+client made afterwards at it (`AWS_ENDPOINT_URL`, a region and dummy credentials in
+`os.environ`, `AWS_PROFILE` removed). By default the server is a process of its own
+(`local_stack/moto_process.py`: it does not share the functions' interpreter lock, and a Query
+costs what its key selects, not the whole table); `LOCAL_MOTO=thread` (or `process=False`) runs
+moto's `ThreadedMotoServer` in this process instead. `start()` resets moto either way: every local
+stack begins empty. `create_resources` builds the tables
 (with TTL), queues (dead-letter queues first, redrive policies pointing at real ARNs), KMS keys
 and SSM parameters the template declares, named `<prefix>-<LogicalId>` unless the template
 names them, and records what each answers to `Ref` and `Fn::GetAtt` in the `Resolver`.
@@ -16,8 +19,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -38,6 +47,12 @@ _GSI_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "O
 _LSI_KEYS = ("IndexName", "KeySchema", "Projection")
 
 
+def _free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
 def silence_werkzeug() -> None:
     """Keep werkzeug's per-request log lines (moto's and the gateway's) out of the output."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -46,11 +61,14 @@ def silence_werkzeug() -> None:
 class LocalAws:
     """One moto server and the resources of one template inside it."""
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, region: str = DEFAULT_REGION):
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, region: str = DEFAULT_REGION,
+                 process: bool | None = None):
         self._host = host
         self._port = port
         self.region = region
+        self._process = os.environ.get("LOCAL_MOTO", "process") != "thread" if process is None else process
         self._server: ThreadedMotoServer | None = None
+        self._child: subprocess.Popen[bytes] | None = None
         self._environment = EnvironmentPatch()
         self._endpoint_url: str | None = None
         self._created: list[tuple[Template, Resolver, str, int | None]] = []
@@ -70,10 +88,13 @@ class LocalAws:
     def start(self) -> None:
         """Start moto and point the process's AWS configuration at it."""
         silence_werkzeug()
-        self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
-        self._server.start()
-        host, port = self._server.get_host_and_port()
-        self._endpoint_url = f"http://{host}:{port}"
+        if self._process:
+            self._endpoint_url = self._start_child()
+        else:
+            self._server = ThreadedMotoServer(ip_address=self._host, port=self._port, verbose=False)
+            self._server.start()
+            host, port = self._server.get_host_and_port()
+            self._endpoint_url = f"http://{host}:{port}"
         # moto's backends are process-wide: drop whatever an earlier server left behind
         reset = f"{self._endpoint_url}/moto-api/reset"
         request = urllib.request.Request(reset, method="POST")  # noqa: S310 - our own server
@@ -94,11 +115,51 @@ class LocalAws:
             env.unset(name)
         logger.info("moto server started", extra={"endpoint_url": self._endpoint_url})
 
+    def _start_child(self) -> str:
+        """Run moto's server as a child process and wait until it answers; returns its URL."""
+        port = self._port or _free_port(self._host)
+        url = f"http://{self._host}:{port}"
+        env = {**os.environ, "PYTHONUNBUFFERED": "1",
+               # the local stack's reset purges every queue; AWS's once-a-minute rule would refuse it
+               "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR": "false"}
+        for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+            env.pop(name, None)
+        root = str(Path(__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self._child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "local_stack.moto_process", "-H", self._host, "-p", str(port)],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/", timeout=5):  # noqa: S310
+                    return url
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if self._child.poll() is not None:
+                    raise RuntimeError(f"moto's server exited with {self._child.returncode}") from None
+                if time.monotonic() > deadline:
+                    self._stop_child()
+                    raise RuntimeError("moto's server did not answer within 60 s") from None
+                time.sleep(0.1)
+
+    def _stop_child(self) -> None:
+        child, self._child = self._child, None
+        if child is None:
+            return
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(timeout=10)
+
     def stop(self) -> None:
         """Stop moto and restore the environment variables `start` changed."""
         if self._server is not None:
             self._server.stop()
             self._server = None
+        self._stop_child()
         self._environment.restore()
         self._created.clear()
         self._clients.clear()

@@ -10,7 +10,7 @@ from chaos.strategies import schedules
 
 
 @settings(max_examples=50, deadline=None, database=None)
-@given(schedule=schedules(max_segments=4, max_faults=3, known_bugs=True))
+@given(schedule=schedules(max_segments=4, max_faults=3, wide=True))
 def test_a_printed_schedule_builds_the_same_schedule(schedule):
     assert parse(schedule.literal()) == schedule
     assert eval(schedule.literal(), {"Schedule": Schedule}) == schedule  # noqa: S307 - our own literal

@@ -77,7 +77,7 @@ def short_client_waits(monkeypatch):
 KNOBS = {
     "latency": {"latency_ms": 40},
     "tight_rate_limits": {"spike_limit": 10, "spike_window_seconds": 2},
-    "injected_429": {"rate_429": 0.15},
+    "injected_429": {"rate_429": 0.15, "spike_window_seconds": 2},  # Retry-After 2 s, not 10
     "5xx": {"error_rate_5xx": 0.15},
     "timeouts": {"timeout_rate": 0.1, "timeout_seconds": 2},
     "reset_connections": {"reset_rate": 0.1},

@@ -9,10 +9,11 @@ from moto import mock_aws
 
 from procore_sync import aws, clock
 from procore_sync.crypto import TokenCipher
-from procore_sync.errors import ReauthorizationRequiredError, TokenDecryptionError
+from procore_sync.errors import ReauthorizationRequiredError, TokenDecryptionError, TokenEncryptionError
 from procore_sync.procore.errors import InvalidGrantError, ProcoreUnavailableError
 from procore_sync.procore.oauth import TokenSet
 from procore_sync.storage.connections import ConnectionRepository
+from procore_sync import tokens as tokens_module
 from procore_sync.tokens import ConnectionTokens, seal
 
 
@@ -213,3 +214,67 @@ def test_a_reconnect_during_a_refresh_is_not_undone(env):
     item = repo.get("u1", with_tokens=True)
     assert item["status"] == "connected" and int(item["token_version"]) == 2
     assert oauth.revoked == ["access-1"]
+
+
+class FlakyCipher:
+    """A cipher whose next `failures` encryptions fail, as when KMS errors past botocore's retries."""
+
+    def __init__(self, cipher, failures):
+        self._cipher, self.failures = cipher, failures
+
+    def encrypt(self, user_id, plaintext):
+        if self.failures:
+            self.failures -= 1
+            raise TokenEncryptionError("token did not encrypt (KMSInternalException)")
+        return self._cipher.encrypt(user_id, plaintext)
+
+    def decrypt(self, user_id, ciphertext):
+        return self._cipher.decrypt(user_id, ciphertext)
+
+
+class RevokingOAuth(FakeOAuth):
+    def __init__(self):
+        super().__init__(delay=0)
+        self.revoked = []
+
+    def revoke(self, *, token):
+        self.revoked.append(token)
+
+
+def test_a_rotated_pair_is_encrypted_again_while_kms_fails_and_the_connection_keeps_it(env, monkeypatch):
+    # GIVEN an expiring connection, and KMS failing the first two encryptions
+    monkeypatch.setattr(tokens_module, "SEAL_RETRY_WAITS", (0.01, 0.01, 0.01))
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=10)
+    oauth = RevokingOAuth()
+    flaky = FlakyCipher(cipher, failures=2)
+
+    # WHEN a worker refreshes
+    token = ConnectionTokens("u1", connections=repo, cipher=flaky, oauth_factory=lambda: oauth,
+                             margin_seconds=300, lease_seconds=30, poll_seconds=0.05).current()
+
+    # THEN the rotated pair is stored and used: one refresh, nothing revoked, still connected
+    assert token == "access-1" and oauth.calls == 1 and oauth.revoked == []
+    item = repo.get("u1", with_tokens=True)
+    assert item["status"] == "connected"
+    assert _tokens(repo, cipher, oauth).current() == "access-1"
+
+
+def test_a_rotated_pair_kms_never_encrypts_is_revoked_and_the_connection_says_why(env, monkeypatch):
+    # GIVEN an expiring connection, and KMS failing every encryption
+    monkeypatch.setattr(tokens_module, "SEAL_RETRY_WAITS", (0.01, 0.01))
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=10)
+    oauth = RevokingOAuth()
+
+    # WHEN a worker refreshes
+    with pytest.raises(ReauthorizationRequiredError) as caught:
+        ConnectionTokens("u1", connections=repo, cipher=FlakyCipher(cipher, failures=99),
+                         oauth_factory=lambda: oauth, margin_seconds=300, lease_seconds=30,
+                         poll_seconds=0.05).current()
+
+    # THEN the pair nobody can keep is revoked, and the connection names the cause
+    assert caught.value.reason == "token_encryption_failed"
+    assert oauth.revoked == ["access-1"]
+    item = repo.get("u1", with_tokens=True)
+    assert item["status"] == "reauthorization_required" and item["reason"] == "token_encryption_failed"

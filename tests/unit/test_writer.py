@@ -83,3 +83,17 @@ def test_an_invalid_record_is_reported_its_page_still_lands_and_our_copy_is_kept
     assert problems[11].startswith("bid_package_id:") and problems[12].startswith("lump_sum_amount:")
     assert "a lot" not in str(result.invalid)
     assert gone == [] and records.deleted == []
+
+
+def test_a_listing_read_again_writes_only_what_changed_since_the_first_read():
+    # GIVEN a listing read once: two records created
+    records = FakeRecords()
+    writer = writer_for(records)
+    writer.write([{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+
+    # WHEN it is read again (it shifted while paged) with one record changed meanwhile
+    writer.write([{"id": 1, "name": "a"}, {"id": 2, "name": "b2"}])
+
+    # THEN only the changed record is written again, and nothing is counted twice as unchanged
+    assert [i["sk"] for i in records.puts] == ["project#1", "project#2", "project#2"]
+    assert writer.counts == {"created": 2, "updated": 1, "unchanged": 0, "deleted": 0, "invalid": 0}

@@ -33,6 +33,11 @@ class Settings(BaseModel):
         default_factory=lambda: int(os.environ.get("FULL_SYNC_INTERVAL_SECONDS") or 86400)
     )
     job_lease_seconds: float = Field(default_factory=lambda: float(os.environ.get("JOB_LEASE_SECONDS") or 60))
+    # A job that no worker has touched for this long is abandoned (its Lambda timed out on the
+    # last delivery, or its message was lost): five deliveries of 720 s plus a throttle delay fit.
+    job_abandoned_seconds: float = Field(
+        default_factory=lambda: float(os.environ.get("JOB_ABANDONED_SECONDS") or 7200)
+    )
     oauth_state_lifetime_seconds: int = 600
     token_refresh_margin_seconds: int = 300
     refresh_lease_seconds: int = 30

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from .errors import TokenDecryptionError
+from .errors import TokenDecryptionError, TokenEncryptionError
 
 PURPOSE = "procore-oauth-token"
 
@@ -26,9 +26,12 @@ class TokenCipher:
 
     def encrypt(self, user_id: str, plaintext: bytes) -> bytes:
         sdk, provider = _sdk(self._key_arn)
-        ciphertext, _ = sdk.encrypt(
-            source=plaintext, key_provider=provider, encryption_context=self.context(user_id)
-        )
+        try:
+            ciphertext, _ = sdk.encrypt(
+                source=plaintext, key_provider=provider, encryption_context=self.context(user_id)
+            )
+        except Exception as exc:  # the SDK raises several unrelated types
+            raise TokenEncryptionError(f"token did not encrypt ({type(exc).__name__})") from None
         return bytes(ciphertext)
 
     def decrypt(self, user_id: str, ciphertext: bytes) -> bytes:

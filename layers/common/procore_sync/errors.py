@@ -37,3 +37,23 @@ class TokenDecryptionError(IntegrationError):
     """A stored token could not be decrypted for this user (wrong row, key or context)."""
 
     reason = "token_decryption_failed"
+
+
+class TokenEncryptionError(IntegrationError):
+    """A token pair could not be encrypted (KMS refused or failed): nothing was stored."""
+
+    reason = "token_encryption_failed"
+
+
+def describe(exc: BaseException) -> str:
+    """A readable, secret-free account of an unexpected error, for a job's status: our own
+    errors by reason and message, an AWS error by its code and operation, anything else by its
+    type only (its message may hold request data)."""
+    if isinstance(exc, IntegrationError):
+        return f"{exc.reason}: {exc}"
+    response = getattr(exc, "response", None)
+    operation = getattr(exc, "operation_name", None)
+    if isinstance(response, dict) and operation:
+        code = (response.get("Error") or {}).get("Code") or "error"
+        return f"aws_error: {code} from {operation}"
+    return f"internal_error: {type(exc).__name__}"

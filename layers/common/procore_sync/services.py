@@ -1,21 +1,28 @@
-"""Builds the repositories, cipher and Procore objects from the settings, once per container."""
+"""Builds the repositories, cipher and Procore objects from the settings, once per container.
+
+The token cipher (the Encryption SDK, cryptography) and the Procore client and OAuth (requests,
+authlib) are imported by the members that build them, so a function that reads only DynamoDB
+(the read routes, status) never loads them: that is most of its cold start.
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .config import Settings, get_client_secret, get_settings
-from .crypto import TokenCipher
-from .procore.client import ProcoreClient
-from .procore.oauth import ProcoreOAuth
-from .procore.rate_budget import RateBudget
+from .storage.checkpoints import CheckpointRepository
 from .storage.connections import ConnectionRepository
 from .storage.oauth_states import OAuthStateRepository
 from .storage.records import RecordRepository
-from .storage.checkpoints import CheckpointRepository
 from .storage.sync_state import ConnectionBudgetStore, SyncStateRepository
 from .sync.queue import SyncQueue
-from .tokens import ConnectionTokens
+
+if TYPE_CHECKING:
+    from .crypto import TokenCipher
+    from .procore.client import ProcoreClient
+    from .procore.oauth import ProcoreOAuth
+    from .tokens import ConnectionTokens
 
 
 class Services:
@@ -32,7 +39,7 @@ class Services:
 
     @cached_property
     def sync_state(self) -> SyncStateRepository:
-        return SyncStateRepository(self.settings.sync_state_table)
+        return SyncStateRepository(self.settings.sync_state_table, on_run_finished=self.connections.clear_active_run)
 
     @cached_property
     def records(self) -> RecordRepository:
@@ -44,9 +51,13 @@ class Services:
 
     @cached_property
     def cipher(self) -> TokenCipher:
+        from .crypto import TokenCipher
+
         return TokenCipher(self.settings.token_key_arn)
 
     def oauth(self) -> ProcoreOAuth:
+        from .procore.oauth import ProcoreOAuth
+
         s = self.settings
         return ProcoreOAuth(
             login_url=s.procore_login_url,
@@ -57,6 +68,8 @@ class Services:
         )
 
     def tokens(self, user_id: str) -> ConnectionTokens:
+        from .tokens import ConnectionTokens
+
         return ConnectionTokens(
             user_id,
             connections=self.connections,
@@ -72,6 +85,9 @@ class Services:
 
     def procore(self, user_id: str) -> ProcoreClient:
         """A client for one connection, spending the rate budget all its workers share."""
+        from .procore.client import ProcoreClient
+        from .procore.rate_budget import RateBudget
+
         return ProcoreClient(
             api_url=self.settings.procore_api_url,
             tokens=self.tokens(user_id),

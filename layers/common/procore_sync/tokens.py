@@ -19,7 +19,7 @@ from typing import Any
 
 from . import clock
 from .crypto import TokenCipher
-from .errors import NotConnectedError, ReauthorizationRequiredError
+from .errors import NotConnectedError, ReauthorizationRequiredError, TokenEncryptionError
 from .observability import count, logger
 from .procore.client import AccessTokens
 from .procore.errors import InvalidGrantError, OAuthError, ProcoreError, ProcoreUnavailableError
@@ -41,6 +41,9 @@ def seal(cipher: TokenCipher, user_id: str, tokens: TokenSet) -> bytes:
 def unseal(cipher: TokenCipher, user_id: str, blob: Any) -> TokenSet:
     raw = cipher.decrypt(user_id, bytes(getattr(blob, "value", blob)))
     return TokenSet.from_stored(json.loads(raw))
+
+
+SEAL_RETRY_WAITS = (0.5, 1.0, 2.0, 4.0)  # seconds between attempts to encrypt a rotated pair
 
 
 class ConnectionTokens(AccessTokens):
@@ -137,7 +140,12 @@ class ConnectionTokens(AccessTokens):
             return self._give_up("refresh_response_lost", version, "the answer to a token refresh was lost")
         except (OAuthError, ProcoreError) as exc:
             return self._give_up("refresh_failed", version, f"token refresh failed ({exc.status})")
-        blob = seal(self._cipher, self.user_id, new)
+        blob = self._seal_rotated(new)
+        if blob is None:
+            # Procore rotated the pair and we cannot keep the new one: revoke it rather than leave
+            # a live pair nobody holds, and say why (the old refresh token is spent).
+            self._revoke_quietly(new)
+            return self._give_up("token_encryption_failed", version, "a refreshed token pair could not be encrypted")
         stored = self._connections.store_refreshed_tokens(
             self.user_id, owner=self._owner, version=version, blob=blob,
             expires_at=new.expires_at, now=clock.iso(),
@@ -151,6 +159,20 @@ class ConnectionTokens(AccessTokens):
         count("TokenRefreshes")
         logger.info("procore token refreshed", user_id=self.user_id, token_version=version + 1)
         return new.access_token
+
+    def _seal_rotated(self, new: TokenSet) -> bytes | None:
+        """Encrypt a pair Procore has just rotated, trying again while KMS fails: the old refresh
+        token is spent, so this pair is the connection's only way on. None if KMS never answers."""
+        for wait in (*SEAL_RETRY_WAITS, None):
+            try:
+                return seal(self._cipher, self.user_id, new)
+            except TokenEncryptionError as exc:
+                logger.warning("refreshed procore tokens did not encrypt", user_id=self.user_id, error=str(exc),
+                               retry_in=wait)
+                if wait is None:
+                    return None
+                time.sleep(wait)
+        return None
 
     def _give_up(self, reason: str, version: int, message: str) -> str:
         """The tokens of `version` are dead: mark the connection, unless they were replaced

@@ -21,7 +21,7 @@ REAUTHORIZATION_REQUIRED = "reauthorization_required"
 TOKEN_ATTRIBUTES = ("token_blob", "refresh_lease_owner", "refresh_lease_expires_at")
 _PUBLIC = (
     "user_id, #status, reason, procore_user, companies, connected_at, disconnected_at, updated_at, "
-    "token_expires_at, token_version, first_sync_run_id"
+    "token_expires_at, token_version, first_sync_run_id, active_run_id, active_run_at"
 )
 
 
@@ -200,13 +200,36 @@ class ConnectionRepository:
             item["token_version"] = previous["token_version"]
         self._table.put_item(Item=item)
 
-    def iter_connected(self, page_size: int = 100) -> Any:
-        """Yield the user ids and companies of every connected user, one page at a time."""
+    def iter_connected(self) -> Any:
+        """Yield the user id, companies and active run of every connected user, reading the
+        table by DynamoDB's own (1 MB) pages."""
         return self._scan(
             FilterExpression=Attr("status").eq(CONNECTED),
-            ProjectionExpression="user_id, companies",
-            Limit=page_size,
+            ProjectionExpression="user_id, companies, active_run_id, active_run_at",
         )
+
+    def set_active_run(self, user_id: str, run_id: str, *, now: str) -> None:
+        """Note the run just queued, so the dispatcher can tell from this item alone that the user
+        is syncing (never creating an item: a disconnect may have removed it)."""
+        try:
+            self._table.update_item(
+                Key={"user_id": user_id}, UpdateExpression="SET active_run_id = :r, active_run_at = :t",
+                ConditionExpression=Attr("user_id").exists(), ExpressionAttributeValues={":r": run_id, ":t": now},
+            )
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+
+    def clear_active_run(self, user_id: str, run_id: str) -> None:
+        """The run finished: forget it, unless a newer one took its place."""
+        try:
+            self._table.update_item(
+                Key={"user_id": user_id}, UpdateExpression="REMOVE active_run_id, active_run_at",
+                ConditionExpression=Attr("active_run_id").eq(run_id),
+            )
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
 
     def iter_all(self, page_size: int = 100) -> Any:
         """Yield every connection, whatever its status, without the token attributes."""

@@ -12,6 +12,7 @@ delivery of the same job waits instead of running beside it. The connection's ra
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -45,13 +46,35 @@ def new_run_id() -> str:
     return f"{stamp}Z-{secrets.token_hex(3)}"
 
 
+def run_finished(summary: dict[str, Any]) -> bool:
+    """Whether every job a run summary counts as queued has finished, in any state."""
+    queued = finished = 0
+    for name, value in summary.items():
+        _, _, counter = name.partition(":jobs:")
+        if counter == QUEUED:
+            queued += int(value)
+        elif counter in FINISHED:
+            finished += int(value)
+    return queued > 0 and finished >= queued
+
+
+def last_touched(job: dict[str, Any]) -> float:
+    """When a worker (or the dispatcher) last wrote to this job item, in epoch seconds."""
+    stamps = [clock.parse_iso(str(job[k])) for k in ("queued_at", "started_at", "noted_at") if job.get(k)]
+    if job.get("lease_until") is not None:
+        stamps.append(float(job["lease_until"]))
+    return max(stamps, default=0.0)
+
+
 def _pk(user_id: str) -> str:
     return f"user#{user_id}"
 
 
 class SyncStateRepository:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, *, on_run_finished: Callable[[str, str], None] | None = None) -> None:
+        """`on_run_finished(user_id, run_id)` is called once, when the last job of a run finishes."""
         self._table = aws.table(table_name)
+        self._on_run_finished = on_run_finished or (lambda user_id, run_id: None)
 
     def start_run(self, user_id: str, run_id: str, *, trigger: str, company_ids: list[str]) -> None:
         header = {"pk": _pk(user_id), "run_id": run_id, "trigger": trigger, "company_ids": company_ids,
@@ -167,16 +190,19 @@ class SyncStateRepository:
             for kind, n in entity_counts.items():
                 if n:
                     added[f"{entity}:{kind}"] = added.get(f"{entity}:{kind}", 0) + int(n)
-        self._add_to_summary(user_id, run_id, item.get("company_id"), added,
-                             finished_at=clock.iso(), error=error if state in (FAILED, SKIPPED) else None)
+        summary = self._add_to_summary(user_id, run_id, item.get("company_id"), added,
+                                       finished_at=clock.iso(), error=error if state in (FAILED, SKIPPED) else None)
+        if summary is not None and run_finished(summary):
+            self._on_run_finished(user_id, run_id)
         return True
 
     def _add_to_summary(self, user_id: str, run_id: str, company_id: Any, added: dict[str, int], *,
-                        finished_at: str | None = None, error: str | None = None) -> None:
+                        finished_at: str | None = None, error: str | None = None) -> dict[str, Any] | None:
         """Keep the run's summary item (what status lists for recent runs) in step with its jobs:
-        counters per company are flat attributes `<company_id>:<name>`, added atomically."""
+        counters per company are flat attributes `<company_id>:<name>`, added atomically.
+        Returns the summary as it is now (None when there was none to update)."""
         if company_id is None:
-            return
+            return None
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         adds = []
@@ -193,17 +219,19 @@ class SyncStateRepository:
             names["#e"], values[":e"] = f"{company_id}:last_error", error[:500]
             sets.append("#e = :e")
         if not adds and not sets:
-            return
+            return None
         expression = (f"SET {', '.join(sets)} " if sets else "") + (f"ADD {', '.join(adds)}" if adds else "")
         try:
-            self._table.update_item(
+            answer = self._table.update_item(
                 Key={"pk": _pk(user_id), "sk": f"{SUMMARY}{run_id}"}, UpdateExpression=expression.strip(),
                 ConditionExpression="attribute_exists(sk)", ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
+                ExpressionAttributeValues=values, ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+            return None
+        return answer.get("Attributes") or {}
 
     def recent_runs(self, user_id: str, limit: int) -> list[dict[str, Any]]:
         """The newest run summaries first: trigger, times and the counters per company."""
@@ -239,9 +267,9 @@ class SyncStateRepository:
     def note_job_error(self, user_id: str, run_id: str, job_id: str, error: str) -> None:
         self._update_existing(
             user_id, run_id, job_id,
-            UpdateExpression="SET #error = :e",
+            UpdateExpression="SET #error = :e, noted_at = :t",
             ExpressionAttributeNames={"#error": "error"},
-            ExpressionAttributeValues={":e": error},
+            ExpressionAttributeValues={":e": error, ":t": clock.iso()},
         )
 
     def _update_existing(
@@ -259,6 +287,12 @@ class SyncStateRepository:
                 raise
             return None
         return answer.get("Attributes") or {}
+
+    def abandon_job(self, user_id: str, run_id: str, job_id: str, *, idle_seconds: float) -> bool:
+        """Fail a job no worker has touched for `idle_seconds`, so its run can finish."""
+        return self.finish_job(user_id, run_id, job_id, state=FAILED, error=(
+            f"abandoned: no worker touched this job for {int(idle_seconds)} s (a Lambda that timed out "
+            "on its last delivery, or a lost message); the next run syncs it again"))
 
     def job(self, user_id: str, run_id: str, job_id: str) -> dict[str, Any] | None:
         return self._table.get_item(Key={"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}"}).get("Item")

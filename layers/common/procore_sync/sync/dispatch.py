@@ -9,9 +9,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from .. import clock
 from ..observability import count, logger
 from ..storage.connections import CONNECTED
-from ..storage.sync_state import FINISHED, new_run_id
+from ..storage.sync_state import FINISHED, last_touched, new_run_id
 from . import install_backoff
 from .jobs import SyncJob
+
+SQS_BATCH = 10  # jobs per SendMessageBatch request
 
 if TYPE_CHECKING:
     from ..services import Services
@@ -33,26 +35,57 @@ def queue_sync_for_user(
     The schedule leaves out companies where the app was not installed until their back-off is
     over; a sync the user asked for (connect) tries every selected company.
     """
+    jobs = record_run(services, user_id=user_id, companies=companies, trigger=trigger, run_id=run_id)
+    if not jobs:
+        return None
+    services.queue.send(jobs)
+    logger.info("sync run queued", user_id=user_id, sync_run_id=jobs[0].run_id, trigger=trigger,
+                companies=len(jobs))
+    return jobs[0].run_id
+
+
+def record_run(
+    services: Services, *, user_id: str, companies: dict[str, Any], trigger: str, run_id: str | None = None
+) -> list[SyncJob]:
+    """Record a new run and its company jobs (the caller queues them); [] when nothing is selected.
+    The connection notes the run as its active one until the run's last job finishes."""
     company_ids = selected_company_ids(companies, now=clock.now() if trigger == "schedule" else None)
     if not company_ids:
-        return None
+        return []
     run_id = run_id or new_run_id()
     services.sync_state.start_run(user_id, run_id, trigger=trigger, company_ids=company_ids)
     jobs = [SyncJob(kind="company", user_id=user_id, company_id=int(cid), run_id=run_id) for cid in company_ids]
     for job in jobs:
         services.sync_state.add_job(user_id, run_id, job.job_id, {"company_id": job.company_id, "kind": job.kind})
-    services.queue.send(jobs)
-    logger.info("sync run queued", user_id=user_id, sync_run_id=run_id, trigger=trigger, companies=len(jobs))
-    return run_id
+    services.connections.set_active_run(user_id, run_id, now=clock.iso())
+    return jobs
 
 
 def run_in_progress(services: Services, user_id: str) -> bool:
     latest = services.sync_state.latest_run(user_id)
-    return bool(latest) and _unfinished(latest)
+    return bool(latest) and _unfinished(services, user_id, latest)
 
 
-def _unfinished(run: dict[str, Any]) -> bool:
-    return any(job.get("state") not in FINISHED for job in run["jobs"])
+def _unfinished(services: Services, user_id: str, run: dict[str, Any]) -> bool:
+    """Whether a job of the run is still to finish. A job no worker has touched for
+    `job_abandoned_seconds` is failed as abandoned instead, so one lost job never holds back
+    the user's next runs."""
+    now = clock.now()
+    limit = services.settings.job_abandoned_seconds
+    waiting = False
+    for job in run["jobs"]:
+        if job.get("state") in FINISHED:
+            continue
+        idle = now - last_touched(job)
+        if idle > limit and services.sync_state.abandon_job(
+                user_id, str(job["run_id"]), str(job["job_id"]),
+                idle_seconds=idle):
+            logger.warning("sync job abandoned", sync_run_id=job["run_id"], job_id=job["job_id"],
+                           idle_seconds=int(idle))
+            count("SyncJobsAbandoned")
+            continue
+        waiting = True
+    return waiting
 
 
 def first_sync_still_coming(services: Services, user_id: str, previous: dict[str, Any] | None, *,
@@ -65,26 +98,47 @@ def first_sync_still_coming(services: Services, user_id: str, previous: dict[str
     run = services.sync_state.run(user_id, str(run_id))
     if run is None or not run["jobs"]:  # being recorded right now, unless that connect died
         return clock.now() - clock.parse_iso(str(previous.get("connected_at"))) < window_seconds
-    return _unfinished(run)
+    return _unfinished(services, user_id, run)
 
 
 def dispatch_all(services: Services) -> dict[str, int]:
-    """What the schedule runs: a sync run for every connected user not already syncing."""
+    """What the schedule runs: a sync run for every connected user not already syncing.
+
+    It reads the connections table by the page and nothing else while each user's active run is
+    younger than `job_abandoned_seconds` (only an older one is looked into, and its abandoned jobs
+    failed); the jobs of all the runs it starts are queued ten to an SQS request."""
     queued = skipped = 0
     oldest = 0.0
     now = clock.now()
+    pending: list[SyncJob] = []
     for connection in services.connections.iter_connected():
         user_id = str(connection["user_id"])
         oldest = max(oldest, _oldest_sync_age(connection.get("companies") or {}, now=now))
-        if run_in_progress(services, user_id):
+        if _syncing(services, user_id, connection, now=now):
             skipped += 1
             continue
-        if queue_sync_for_user(services, user_id=user_id, companies=connection.get("companies", {}),
-                               trigger="schedule"):
+        jobs = record_run(services, user_id=user_id, companies=connection.get("companies", {}), trigger="schedule")
+        if jobs:
             queued += 1
+            pending += jobs
+            logger.debug("sync run recorded", user_id=user_id, sync_run_id=jobs[0].run_id, companies=len(jobs))
+        if len(pending) >= SQS_BATCH:
+            services.queue.send(pending)
+            pending = []
+    services.queue.send(pending)
     count("OldestCompanySyncAgeSeconds", oldest, unit=MetricUnit.Seconds)
     logger.info("sync dispatch finished", queued=queued, skipped=skipped, oldest_company_sync_age=int(oldest))
     return {"queued": queued, "skipped": skipped}
+
+
+def _syncing(services: Services, user_id: str, connection: dict[str, Any], *, now: float) -> bool:
+    """Whether the user's active run (as the connection notes it) is still under way."""
+    if not connection.get("active_run_id"):
+        return False
+    since = clock.parse_iso(str(connection.get("active_run_at") or "1970-01-01T00:00:00Z"))
+    if now - since < services.settings.job_abandoned_seconds:
+        return True
+    return run_in_progress(services, user_id)  # a long run, or one with an abandoned job
 
 
 def _oldest_sync_age(companies: dict[str, Any], *, now: float) -> float:
@@ -115,7 +169,7 @@ def queue_unless_running(
 ) -> tuple[str | None, bool]:
     """(run id, queued?): the run still under way, or a new one (None when nothing is selected)."""
     latest = services.sync_state.latest_run(user_id)
-    if latest and _unfinished(latest):
+    if latest and _unfinished(services, user_id, latest):
         return str(latest["run"]["run_id"]), False
     run_id = queue_sync_for_user(services, user_id=user_id, companies=companies, trigger=trigger)
     return run_id, run_id is not None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from .. import clock, webhooks
-from ..errors import NotConnectedError, ReauthorizationRequiredError
+from ..errors import NotConnectedError, ReauthorizationRequiredError, describe
 from ..observability import count, count_by, logger
 from ..procore.client import ProcoreClient
 from ..procore.errors import (
@@ -143,6 +143,9 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         if exc.retryable:
             raise
         return FAILED
+    except Exception as exc:  # AWS, KMS or our own bug: SQS delivers it again, and the last says why
+        _fail_unexpectedly(services, job, exc, finish, final_attempt=final_attempt, log=log)
+        raise
     finish(SUCCEEDED, counts=counts, invalid=invalid)
     count("SyncJobSeconds", time.monotonic() - started, unit=MetricUnit.Seconds)
     logger.info("sync job succeeded", api_calls=procore.calls, counts=counts, **log)
@@ -161,6 +164,25 @@ def run_unhook(services: Services, job: UnhookJob) -> str:
     if removed:
         services.connections.set_company_fields(job.user_id, str(job.company_id), {}, remove=webhooks.FIELDS)
     return "removed" if removed else "kept"
+
+
+def _fail_unexpectedly(services: Services, job: SyncJob, exc: Exception, finish: _Finisher, *,
+                       final_attempt: bool, log: dict) -> None:
+    """Record an error from outside Procore (a KMS or DynamoDB failure past botocore's retries,
+    a bug) before it goes back to SQS: on the last delivery the job fails with a readable reason,
+    so the run finishes and the next schedule syncs the user again; before it, the lease goes so
+    the next delivery runs at once. Recording is best effort: it may fail for the same reason."""
+    error = describe(exc)
+    try:
+        if final_attempt:
+            finish(FAILED, error=error)
+        else:
+            services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
+            services.sync_state.release_job(job.user_id, job.run_id, job.job_id, owner=finish.owner)
+    except Exception as again:  # noqa: BLE001 - the original error is what SQS must see
+        logger.warning("sync job's failure could not be recorded", error=describe(again), **log)
+    logger.exception("sync job failed unexpectedly" if final_attempt else "sync job will be retried",
+                     error=error, **log)
 
 
 class _Finisher:

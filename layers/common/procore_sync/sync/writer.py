@@ -82,7 +82,8 @@ class EntityWriter:
             digest = content_hash(record)
             stored = self._stored.get(sk)
             if stored is not None and stored[0] == digest and not stored[1]:
-                result.counts["unchanged"] += 1
+                if sk not in self._seen:  # a listing read again counts each record once
+                    result.counts["unchanged"] += 1
                 continue
             result.counts["created" if stored is None else "updated"] += 1
             changed.append({
@@ -92,6 +93,8 @@ class EntityWriter:
         if changed:
             self._guard()
             self._records.put_many(changed)
+            for item in changed:  # a listing read again (it shifted) finds these unchanged
+                self._stored[item["sk"]] = (item["content_hash"], False)
         self.resume(result.keys, result.counts, result.invalid)
         return result
 
