@@ -346,14 +346,16 @@ class Harness:
             self.sim.state.remove_project_member(CAST["pat"], projects[pick % len(projects)])
 
     def _do_revoke(self, who: str) -> None:
-        from procore_sync import clock
+        from procore_sync.storage.sync_state import new_run_id
 
         login = CAST[who]
         self.sim.state.revoke_user_tokens(login)
         for user_id, name in self.users.items():
             if CAST[name] == login:
                 self.invalidated[user_id], self.synced_since[user_id] = "revoked", False
-                self.revoked_at[user_id] = clock.iso()
+                # run ids begin with their start time to the microsecond: a run whose id sorts
+                # after this one was queued after the revoke
+                self.revoked_at[user_id] = new_run_id()
 
     def _do_reconnect(self, who: str) -> None:
         user_id = self.user_of.get(who)
@@ -387,7 +389,7 @@ class Harness:
             if why_invalid == "revoked" and not self.synced_since[user_id]:
                 # a job must have begun since, or the product had no call in which to notice (a
                 # company whose app is uninstalled is left out of the schedule for a while)
-                self.synced_since[user_id] = any(str(job.get("started_at", "")) > self.revoked_at[user_id]
+                self.synced_since[user_id] = any(str(job["run_id"]) > self.revoked_at[user_id] and job.get("started_at")
                                                  for job in invariants._jobs(self.stack, user_id))
         self._trace(f"{why}: round {self.writes.epoch}, {time.monotonic() - began:.1f} s")
         return self.writes.epoch

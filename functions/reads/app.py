@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from procore_sync import reads
 from procore_sync.cursor import CursorError
 from procore_sync.http import caller_user_id, error_response, make_resolver, responses
-from procore_sync.observability import logger, tracer
+from procore_sync.observability import logger
 from procore_sync.services import get_services
 
 app = make_resolver(enable_validation=True)
@@ -63,7 +63,8 @@ def list_vendors(company_id: Id, limit: Limit = 50, cursor: Cursor = None,
     return _page(reads.vendors(company_id), limit, cursor, include_deleted)
 
 
+# No Powertools tracer here: its X-Ray SDK would double this function's cold start, and the
+# screens wait on it (Lambda's active tracing still records each invocation).
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler(capture_response=False)
 def lambda_handler(event, context):
     return app.resolve(event, context)

@@ -1,13 +1,27 @@
-"""The Powertools logger, metrics and tracer shared by every function."""
+"""The Powertools logger, metrics and tracer shared by every function.
+
+The tracer is built when a function first imports it: it loads the X-Ray SDK, some 100 ms of a
+cold start, which the read routes do without (Lambda's active tracing still records their
+invocations; they have no subsegments of their own).
+"""
 
 import logging
+from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "tracer":
+        from aws_lambda_powertools import Tracer
+
+        globals()["tracer"] = Tracer()
+        return globals()["tracer"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # botocore and boto3 write whole request and response bodies at DEBUG: the client secret read
 # from SSM, the PKCE verifier in an OAuth state item. Whatever level the function's log
