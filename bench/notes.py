@@ -121,7 +121,12 @@ def _calls_coarse(f: Figure, results: Results) -> str:
         "id, so the job that files them under `bid#<project>#<package>#<id>` must first know each bid "
         "package's project, from the bid package listings, which stay per project (no company-wide listing "
         "returns the same bid-package records). A project job would then cost 1 call instead of 2; a company "
-        "job would add `ceil(company bids / 1000)` calls and write every bid of the company."
+        "job would add `ceil(company bids / 1000)` calls and write every bid of the company. **Not made, "
+        "for now:** Procore documents the company-wide list as the user's \"assigned\" bids, and whether it "
+        "honours project membership the way the per-project list does is UNCONFIRMED (API-NOTES §3.3); "
+        "what lands must be what the user can see, so the switch waits for a sandbox check. It also needs "
+        "a barrier (the bids job may start only once every project job of the company has listed its bid "
+        "packages), and company-wide deletion of bids, which the per-project jobs do now."
     )
 
 

@@ -1,4 +1,4 @@
-"""Two of moto's costs taken out of the bench's moto (`apply()`), answers unchanged.
+"""Three of moto's costs taken out of the local stack's moto (`apply()`), answers unchanged.
 
 moto answers a Query on a table by walking every item of the table (all partitions), sizing
 each one for the 1 MB page limit and only then applying the key condition. So a Query costs
@@ -17,6 +17,11 @@ sending to a queue of n messages costs time in proportion to n, and the dispatch
 sends cost time in proportion to 10,000². While a message is sent, the attributes moto reads are
 computed one by one as it asks for them, so none of the counts is; GetQueueAttributes counts as
 before.
+
+ReceiveMessage asks for the queue's retention period for every message it looks at, which again
+computed every attribute, counts included: with a few thousand jobs queued (a company of
+thousands of projects fans out that many) each receive cost time in proportion to n². It reads
+the attributes on demand too.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import threading
 from typing import Any
 
 from moto.core.utils import camelcase_to_underscores
+from moto.dynamodb.comparisons import get_comparison_func
 from moto.dynamodb.models.table import Table
 from moto.sqs.models import Queue, SQSBackend
 
@@ -52,9 +58,16 @@ def _items_for_query(self: Table) -> list[Any]:
         return _all_items(self)
     hash_key, comparison, values = key
     items = list((self.items.get(hash_key) or {}).values())
-    if comparison:
-        items = [item for item in items if item.range_key is not None and item.range_key.compare(comparison, values)]
-    return items
+    if not comparison:
+        return items
+    if comparison.upper() == "BEGINS_WITH" and len(values) == 1 and values[0].type == "S":
+        # the common case (a key prefix), without moto's per-item set-up: the same test
+        prefix = values[0].value
+        return [item for item in items if item.range_key is not None and item.range_key.type == "S"
+                and item.range_key.value.startswith(prefix)]
+    test = get_comparison_func(comparison)
+    wanted = [value.cast_value for value in values]
+    return [item for item in items if item.range_key is not None and test(item.range_key.cast_value, *wanted)]
 
 
 _send_message = SQSBackend.send_message
@@ -67,6 +80,19 @@ def _send_without_counting(self: SQSBackend, *args: Any, **kwargs: Any) -> Any:
     _narrowed.sending = True
     try:
         return _send_message(self, *args, **kwargs)
+    finally:
+        _narrowed.sending = False
+
+
+_receive_message = SQSBackend.receive_message
+
+
+def _receive_without_counting(self: SQSBackend, *args: Any, **kwargs: Any) -> Any:
+    """ReceiveMessage reads the queue's retention period for every message it looks at, and
+    reading `attributes` counts the whole queue each time: here it counts nothing."""
+    _narrowed.sending = True
+    try:
+        return _receive_message(self, *args, **kwargs)
     finally:
         _narrowed.sending = False
 
@@ -91,6 +117,9 @@ class _AttributesOnDemand:
     def __getitem__(self, name: str) -> Any:
         return _attributes.fget(self._queue)[name]  # type: ignore[union-attr]
 
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
 
 def _attributes_when_sending(self: Queue) -> Any:
     if getattr(_narrowed, "sending", False):
@@ -103,4 +132,5 @@ def apply() -> None:
     Table.query = _query_by_key  # type: ignore[method-assign]
     Table.all_items = _items_for_query  # type: ignore[method-assign]
     SQSBackend.send_message = _send_without_counting  # type: ignore[method-assign]
+    SQSBackend.receive_message = _receive_without_counting  # type: ignore[method-assign]
     Queue.attributes = property(_attributes_when_sending)  # type: ignore[assignment]
