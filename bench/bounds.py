@@ -143,29 +143,25 @@ class PageSizes:
 
 def full_sync_calls(world: WorldShape, caps: PageSizes, *, company_bids: bool = False) -> int:
     """The fewest calls of a full sync (see the module docstring)."""
-    total = 0
-    for c in world.companies:
-        if not c.installed:
-            total += 1
-            continue
-        total += pages(len(c.projects), caps.projects) + pages(c.active_vendors, caps.default)
-        total += pages(c.inactive_vendors, caps.default)
-        total += sum(pages(p.bid_packages, caps.default) for p in c.projects)
-        if company_bids:
-            total += pages(c.bids, caps.default)
-        else:
-            total += sum(pages(p.bids, caps.default) for p in c.projects)
-    return total
+    return _list_calls(world, caps, company_bids=company_bids, changed_only=False)
 
 
 def incremental_calls(world: WorldShape, caps: PageSizes, *, company_bids: bool = False) -> int:
     """The list calls an incremental sync with no change cannot avoid."""
+    return _list_calls(world, caps, company_bids=company_bids, changed_only=True)
+
+
+def _list_calls(world: WorldShape, caps: PageSizes, *, company_bids: bool, changed_only: bool) -> int:
+    """Projects and active vendors whole, or (`changed_only`) only those in the overlap window of
+    the `updated_at` filter; inactive vendors, bid packages and bids (no change filter) whole."""
     total = 0
     for c in world.companies:
         if not c.installed:
             total += 1
             continue
-        total += pages(c.projects_in_overlap, caps.projects) + pages(c.active_vendors_in_overlap, caps.default)
+        projects = c.projects_in_overlap if changed_only else len(c.projects)
+        vendors = c.active_vendors_in_overlap if changed_only else c.active_vendors
+        total += pages(projects, caps.projects) + pages(vendors, caps.default)
         total += pages(c.inactive_vendors, caps.default)
         total += sum(pages(p.bid_packages, caps.default) for p in c.projects)
         if company_bids:
