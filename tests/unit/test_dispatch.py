@@ -13,6 +13,7 @@ from local_stack.template import load_template
 from procore_sync import aws
 from procore_sync.config import Settings
 from procore_sync.services import Services
+from procore_sync.storage.connections import ConnectionRepository
 from procore_sync.sync.dispatch import dispatch_all
 
 
@@ -115,3 +116,24 @@ def test_a_run_whose_job_no_worker_touches_is_abandoned_and_the_user_synced_agai
     failed = services.sync_state.job("user-000", job["run_id"], job["job_id"])
     assert failed["state"] == "failed" and failed["error"].startswith("abandoned")
     assert services.sync_state.latest_run("user-000")["run"]["run_id"] != job["run_id"]
+
+
+def test_a_finished_run_whose_note_was_not_cleared_holds_the_user_back_fifteen_minutes_at_most(services, monkeypatch):
+    # GIVEN a user whose run finished, but whose connection still notes it (the worker died
+    # between recording the last job and clearing the note)
+    monkeypatch.setattr(ConnectionRepository, "clear_active_run", lambda self, user_id, run_id: None)
+    connect(services, 1)
+    dispatch_all(services)
+    job = services.sync_state.latest_run("user-000")["jobs"][0]
+    services.sync_state.begin_job("user-000", job["run_id"], job["job_id"], owner="w", lease_seconds=60)
+    services.sync_state.finish_job("user-000", job["run_id"], job["job_id"], state="succeeded", owner="w")
+
+    # WHEN the schedule runs at once, and again sixteen minutes later
+    soon = dispatch_all(services)
+    later = time.time() + 16 * 60
+    monkeypatch.setattr("procore_sync.clock.now", lambda: later)
+    after = dispatch_all(services)
+
+    # THEN the note is trusted at first, and looked into (and found finished) once it is old
+    assert soon == {"queued": 0, "skipped": 1}
+    assert after == {"queued": 1, "skipped": 0}

@@ -14,6 +14,7 @@ from . import install_backoff
 from .jobs import SyncJob
 
 SQS_BATCH = 10  # jobs per SendMessageBatch request
+ACTIVE_RUN_TRUSTED_SECONDS = 900  # most runs finish well within this; older notes are looked into
 
 if TYPE_CHECKING:
     from ..services import Services
@@ -105,8 +106,9 @@ def dispatch_all(services: Services) -> dict[str, int]:
     """What the schedule runs: a sync run for every connected user not already syncing.
 
     It reads the connections table by the page and nothing else while each user's active run is
-    younger than `job_abandoned_seconds` (only an older one is looked into, and its abandoned jobs
-    failed); the jobs of all the runs it starts are queued ten to an SQS request."""
+    younger than ACTIVE_RUN_TRUSTED_SECONDS (only an older one is looked into, and jobs of it
+    nobody touched for `job_abandoned_seconds` failed); the jobs of all the runs it starts are
+    queued ten to an SQS request."""
     queued = skipped = 0
     oldest = 0.0
     now = clock.now()
@@ -132,13 +134,15 @@ def dispatch_all(services: Services) -> dict[str, int]:
 
 
 def _syncing(services: Services, user_id: str, connection: dict[str, Any], *, now: float) -> bool:
-    """Whether the user's active run (as the connection notes it) is still under way."""
+    """Whether the user's active run (as the connection notes it) is still under way. A note
+    older than ACTIVE_RUN_TRUSTED_SECONDS is checked against the run itself: a long run, one with
+    an abandoned job, or a note whose clearing was lost (the worker died between the two writes)."""
     if not connection.get("active_run_id"):
         return False
     since = clock.parse_iso(str(connection.get("active_run_at") or "1970-01-01T00:00:00Z"))
-    if now - since < services.settings.job_abandoned_seconds:
+    if now - since < ACTIVE_RUN_TRUSTED_SECONDS:
         return True
-    return run_in_progress(services, user_id)  # a long run, or one with an abandoned job
+    return run_in_progress(services, user_id)
 
 
 def _oldest_sync_age(companies: dict[str, Any], *, now: float) -> float:
