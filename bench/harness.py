@@ -70,8 +70,10 @@ class Harness:
     def start(self, size: str) -> Harness:
         self.moto.start()
         self.sim.start(size)
+        # no webhooks: setting them up is a one-off per connection (some 20 calls a company),
+        # not part of what a sync costs, and the call bounds count listings only
         stack = LocalStack(api_port=self.api_port, simulator_url=self.sim.url, start_timer=False,
-                           start_pollers=False)
+                           start_pollers=False, parameter_overrides={"WebhookUrl": ""})
         stack.aws = MotoProcessAws(self.moto, host=HOST, region=stack.region)
         stack.start()
         self.stack = stack

@@ -9,7 +9,10 @@ sync, the slowest part of every run.
 Here a Query on a table's own key (no index, no legacy KeyConditions filter) is handed only
 the items of its partition that match the sort-key condition; everything after that (sorting,
 paging at 1 MB, Limit, filters, projection) is moto's own code, unchanged, so the answers are
-what moto would give. Scans, indexes and every other call are untouched.
+what moto would give, with one difference: a page that stops at `Limit` on the last item its
+key condition selects carries no `LastEvaluatedKey` here, where moto (and DynamoDB, which cannot
+know nothing follows) may give one; the next page would be empty. The product pages until no key
+comes back, so both read the same items. Scans, indexes and every other call are untouched.
 
 SendMessage: moto reads the queue's `attributes` to see whether content-based deduplication is
 on, and computing them counts every message in the queue (visible, delayed, in flight), so

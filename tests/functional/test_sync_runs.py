@@ -86,6 +86,7 @@ def test_a_job_left_running_by_a_worker_that_died_is_abandoned_and_the_user_sync
     services.sync_state.begin_job(user_id, job.run_id, job.job_id, owner="killed", lease_seconds=0.1)
     monkeypatch.setattr(services.settings, "job_abandoned_seconds", 1.0)
     monkeypatch.setattr("procore_sync.sync.dispatch.ACTIVE_RUN_TRUSTED_SECONDS", 1.0)
+    monkeypatch.setattr("procore_sync.sync.dispatch.QUEUED_ABANDONED_SECONDS", 1.0)  # the other companies' jobs
     project = local.sim.state.expected_records(DEMO_LOGIN, company_id, "projects")[0]
     local.sim.state.update_record("projects", project["id"], name="Renamed After The Stall")
     time.sleep(1.5)

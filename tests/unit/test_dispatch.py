@@ -137,3 +137,28 @@ def test_a_finished_run_whose_note_was_not_cleared_holds_the_user_back_fifteen_m
     # THEN the note is trusted at first, and looked into (and found finished) once it is old
     assert soon == {"queued": 0, "skipped": 1}
     assert after == {"queued": 1, "skipped": 0}
+
+
+def test_one_user_the_dispatcher_fails_on_does_not_hold_back_the_others(services, monkeypatch):
+    # GIVEN three connected users, and recording the second one's run failing (DynamoDB throttled)
+    connect(services, 3)
+    from procore_sync.sync import dispatch
+
+    record = dispatch.record_run
+
+    def flaky(services, *, user_id, **kwargs):
+        if user_id == "user-001":
+            raise RuntimeError("throttled")
+        return record(services, user_id=user_id, **kwargs)
+
+    monkeypatch.setattr(dispatch, "record_run", flaky)
+
+    # WHEN the schedule runs
+    result = dispatch_all(services)
+
+    # THEN the other two are queued, and their jobs are on the queue
+    assert result == {"queued": 2, "skipped": 0}
+    sqs = boto3.client("sqs")
+    url = services.settings.sync_queue_url
+    depth = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert depth["Attributes"]["ApproximateNumberOfMessages"] == "2"

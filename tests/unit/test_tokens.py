@@ -278,3 +278,29 @@ def test_a_rotated_pair_kms_never_encrypts_is_revoked_and_the_connection_says_wh
     assert oauth.revoked == ["access-1"]
     item = repo.get("u1", with_tokens=True)
     assert item["status"] == "reauthorization_required" and item["reason"] == "token_encryption_failed"
+
+
+def test_encrypting_a_rotated_pair_stops_trying_before_the_refresh_lease_runs_out(env, monkeypatch):
+    # GIVEN KMS failing every encryption, each attempt taking long, and a 30 s refresh lease
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=10)
+    oauth = RevokingOAuth()
+    clock_now = [0.0]
+    monkeypatch.setattr(tokens_module.time, "monotonic", lambda: clock_now[0])
+    monkeypatch.setattr(tokens_module.time, "sleep", lambda seconds: clock_now.__setitem__(0, clock_now[0] + seconds))
+
+    class SlowFailingCipher(FlakyCipher):
+        def encrypt(self, user_id, plaintext):
+            clock_now[0] += 6  # an attempt that waits on KMS for six seconds
+            return super().encrypt(user_id, plaintext)
+
+    # WHEN a worker refreshes
+    with pytest.raises(ReauthorizationRequiredError):
+        ConnectionTokens("u1", connections=repo, cipher=SlowFailingCipher(cipher, failures=99),
+                         oauth_factory=lambda: oauth, margin_seconds=300, lease_seconds=30,
+                         poll_seconds=0.05).current()
+
+    # THEN it tried no more once half the lease was gone, so it gave up (and revoked the pair)
+    # while the lease still kept other workers from presenting the spent refresh token
+    assert clock_now[0] < 30
+    assert oauth.revoked == ["access-1"]

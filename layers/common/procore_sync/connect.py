@@ -164,6 +164,8 @@ def _connect(services: Services, *, user_id: str, code: str, code_verifier: str)
             "token_expires_at": tokens.expires_at,
             "token_version": (previous_version or 0) + 1,
             "first_sync_run_id": first_sync_run_id,
+            # a run under way stays noted, so the schedule does not start another beside it
+            **{k: previous[k] for k in ("active_run_id", "active_run_at") if previous and k in previous},
         },
         replacing_version=previous_version,
     )

@@ -25,8 +25,8 @@ class TokenCipher:
         return {"purpose": PURPOSE, "user_id": user_id}
 
     def encrypt(self, user_id: str, plaintext: bytes) -> bytes:
-        sdk, provider = _sdk(self._key_arn)
         try:
+            sdk, provider = _sdk(self._key_arn)
             ciphertext, _ = sdk.encrypt(
                 source=plaintext, key_provider=provider, encryption_context=self.context(user_id)
             )

@@ -130,6 +130,7 @@ class ConnectionTokens(AccessTokens):
                 version = int(item["token_version"])
 
     def _refresh_under_lease(self, item: dict[str, Any], version: int) -> str:
+        leased_at = time.monotonic()
         old = self._tokens_of(item)
         try:
             new = self._oauth_factory().refresh(refresh_token=old.refresh_token, now=clock.now())
@@ -140,7 +141,7 @@ class ConnectionTokens(AccessTokens):
             return self._give_up("refresh_response_lost", version, "the answer to a token refresh was lost")
         except (OAuthError, ProcoreError) as exc:
             return self._give_up("refresh_failed", version, f"token refresh failed ({exc.status})")
-        blob = self._seal_rotated(new)
+        blob = self._seal_rotated(new, deadline=leased_at + self._lease_seconds / 2)
         if blob is None:
             # Procore rotated the pair and we cannot keep the new one: revoke it rather than leave
             # a live pair nobody holds, and say why (the old refresh token is spent).
@@ -160,16 +161,19 @@ class ConnectionTokens(AccessTokens):
         logger.info("procore token refreshed", user_id=self.user_id, token_version=version + 1)
         return new.access_token
 
-    def _seal_rotated(self, new: TokenSet) -> bytes | None:
+    def _seal_rotated(self, new: TokenSet, *, deadline: float) -> bytes | None:
         """Encrypt a pair Procore has just rotated, trying again while KMS fails: the old refresh
-        token is spent, so this pair is the connection's only way on. None if KMS never answers."""
+        token is spent, so this pair is the connection's only way on. It stops by `deadline`
+        (half the refresh lease: after the lease another worker may refresh with the spent token).
+        None if KMS never answered in time."""
         for wait in (*SEAL_RETRY_WAITS, None):
             try:
                 return seal(self._cipher, self.user_id, new)
             except TokenEncryptionError as exc:
+                out_of_time = wait is None or time.monotonic() + wait > deadline
                 logger.warning("refreshed procore tokens did not encrypt", user_id=self.user_id, error=str(exc),
-                               retry_in=wait)
-                if wait is None:
+                               retry_in=None if out_of_time else wait)
+                if out_of_time:
                     return None
                 time.sleep(wait)
         return None

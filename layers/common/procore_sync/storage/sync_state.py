@@ -83,20 +83,42 @@ class SyncStateRepository:
         self._table.put_item(Item={**header, "sk": f"{SUMMARY}{run_id}"})
 
     def add_job(self, user_id: str, run_id: str, job_id: str, fields: dict[str, Any]) -> bool:
-        """Record a queued job; False when it exists already (a duplicate fan-out)."""
+        """Record a queued job and count it in its run's summary, in one transaction (a count
+        lost after the job was written would let the run look finished while this job waits);
+        False when the job exists already (a duplicate fan-out)."""
+        item = {"pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}", "run_id": run_id, "job_id": job_id,
+                "state": QUEUED, "queued_at": clock.iso(), **fields}
+        # the table's own client: boto3 turns plain values into DynamoDB's typed ones, here too
+        put = {"TableName": self._table.name, "Item": item, "ConditionExpression": "attribute_not_exists(sk)"}
+        company_id = fields.get("company_id")
+        count = {"TableName": self._table.name,
+                 "Key": {"pk": _pk(user_id), "sk": f"{SUMMARY}{run_id}"},
+                 "UpdateExpression": "ADD #q :one", "ConditionExpression": "attribute_exists(sk)",
+                 "ExpressionAttributeNames": {"#q": f"{company_id}:jobs:queued"},
+                 "ExpressionAttributeValues": {":one": 1}}
+        client = self._table.meta.client
         try:
-            self._table.put_item(
-                Item={
-                    "pk": _pk(user_id), "sk": f"run#{run_id}#job#{job_id}", "run_id": run_id,
-                    "job_id": job_id, "state": QUEUED, "queued_at": clock.iso(), **fields,
-                },
-                ConditionExpression="attribute_not_exists(sk)",
-            )
+            if company_id is None:
+                client.put_item(**put)
+            else:
+                client.transact_write_items(TransactItems=[{"Put": put}, {"Update": count}])
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if code == "ConditionalCheckFailedException" or reasons[:1] == ["ConditionalCheckFailed"]:
+                return False
+            if reasons[1:2] == ["ConditionalCheckFailed"]:  # the run has no summary (purged): the job alone
+                return self._put_new(put)
+            raise
+        return True
+
+    def _put_new(self, put: dict[str, Any]) -> bool:
+        try:
+            self._table.meta.client.put_item(**put)
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
-        self._add_to_summary(user_id, run_id, fields.get("company_id"), {"jobs:queued": 1})
         return True
 
     def begin_job(

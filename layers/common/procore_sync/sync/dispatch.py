@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from .. import clock
+from ..errors import describe
 from ..observability import count, logger
 from ..storage.connections import CONNECTED
 from ..storage.sync_state import FINISHED, last_touched, new_run_id
@@ -14,6 +15,7 @@ from . import install_backoff
 from .jobs import SyncJob
 
 SQS_BATCH = 10  # jobs per SendMessageBatch request
+QUEUED_ABANDONED_SECONDS = 86400  # a job never begun is abandoned only after a day (the queue keeps four)
 ACTIVE_RUN_TRUSTED_SECONDS = 900  # most runs finish well within this; older notes are looked into
 
 if TYPE_CHECKING:
@@ -72,12 +74,13 @@ def _unfinished(services: Services, user_id: str, run: dict[str, Any]) -> bool:
     `job_abandoned_seconds` is failed as abandoned instead, so one lost job never holds back
     the user's next runs."""
     now = clock.now()
-    limit = services.settings.job_abandoned_seconds
     waiting = False
     for job in run["jobs"]:
         if job.get("state") in FINISHED:
             continue
         idle = now - last_touched(job)
+        # a job no delivery began may only be waiting behind a long queue: give it a day
+        limit = services.settings.job_abandoned_seconds if job.get("started_at") else QUEUED_ABANDONED_SECONDS
         if idle > limit and services.sync_state.abandon_job(
                 user_id, str(job["run_id"]), str(job["job_id"]),
                 idle_seconds=idle):
@@ -112,24 +115,36 @@ def dispatch_all(services: Services) -> dict[str, int]:
     queued = skipped = 0
     oldest = 0.0
     now = clock.now()
+    failed = 0
     pending: list[SyncJob] = []
-    for connection in services.connections.iter_connected():
-        user_id = str(connection["user_id"])
-        oldest = max(oldest, _oldest_sync_age(connection.get("companies") or {}, now=now))
-        if _syncing(services, user_id, connection, now=now):
-            skipped += 1
-            continue
-        jobs = record_run(services, user_id=user_id, companies=connection.get("companies", {}), trigger="schedule")
-        if jobs:
-            queued += 1
-            pending += jobs
-            logger.debug("sync run recorded", user_id=user_id, sync_run_id=jobs[0].run_id, companies=len(jobs))
-        if len(pending) >= SQS_BATCH:
-            services.queue.send(pending)
-            pending = []
-    services.queue.send(pending)
+    try:
+        for connection in services.connections.iter_connected():
+            user_id = str(connection["user_id"])
+            oldest = max(oldest, _oldest_sync_age(connection.get("companies") or {}, now=now))
+            try:
+                if _syncing(services, user_id, connection, now=now):
+                    skipped += 1
+                    continue
+                jobs = record_run(services, user_id=user_id, companies=connection.get("companies", {}),
+                                  trigger="schedule")
+            except Exception as exc:  # noqa: BLE001 - one user's failure must not hold back the others
+                failed += 1
+                logger.warning("sync dispatch failed for a user", user_id=user_id, error=describe(exc))
+                continue
+            if jobs:
+                queued += 1
+                pending += jobs
+                logger.debug("sync run recorded", user_id=user_id, sync_run_id=jobs[0].run_id, companies=len(jobs))
+            if len(pending) >= SQS_BATCH:
+                services.queue.send(pending)
+                pending = []
+    finally:  # whatever stopped the loop, the runs already recorded get their jobs
+        services.queue.send(pending)
+    if failed:
+        count("SyncDispatchFailures", failed)
     count("OldestCompanySyncAgeSeconds", oldest, unit=MetricUnit.Seconds)
-    logger.info("sync dispatch finished", queued=queued, skipped=skipped, oldest_company_sync_age=int(oldest))
+    logger.info("sync dispatch finished", queued=queued, skipped=skipped, failed=failed,
+                oldest_company_sync_age=int(oldest))
     return {"queued": queued, "skipped": skipped}
 
 
