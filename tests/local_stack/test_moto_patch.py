@@ -73,3 +73,23 @@ def test_sqs_still_delivers_every_message_once_per_visibility_window():
         counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         assert counts["ApproximateNumberOfMessagesNotVisible"] == "25"
         assert counts["MessageRetentionPeriod"] == "345600"
+
+
+def test_a_transaction_applies_whole_or_not_at_all(table):
+    client = table.meta.client
+    put_new = {"Put": {"TableName": "records", "Item": {"pk": "a", "sk": "job#1", "n": 1},
+                       "ConditionExpression": "attribute_not_exists(sk)"}}
+    count = {"Update": {"TableName": "records", "Key": {"pk": "a", "sk": "project#1"},
+                        "UpdateExpression": "ADD jobs :one", "ExpressionAttributeValues": {":one": 1}}}
+    client.transact_write_items(TransactItems=[put_new, count])
+    assert table.get_item(Key={"pk": "a", "sk": "job#1"})["Item"]["n"] == 1
+    assert table.get_item(Key={"pk": "a", "sk": "project#1"})["Item"]["jobs"] == 1
+
+    # the same again: the put's condition fails, so the count is not added either
+    again = {"Update": {**count["Update"]}}
+    changed = {"Put": {"TableName": "records", "Item": {"pk": "a", "sk": "bid#0#0", "n": 99}}}
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(TransactItems=[changed, again, put_new])
+    assert table.get_item(Key={"pk": "a", "sk": "project#1"})["Item"]["jobs"] == 1
+    assert table.get_item(Key={"pk": "a", "sk": "bid#0#0"})["Item"]["n"] == 0
+    assert table.get_item(Key={"pk": "b", "sk": "project#1"})["Item"] == {"pk": "b", "sk": "project#1"}
