@@ -16,13 +16,16 @@ from chaos.schedule import Schedule
 pytestmark = pytest.mark.stack
 
 
-def production_leases(mp) -> None:
+def production_job_leases(mp) -> None:
     """A job lease shorter than the visibility timeout, as on AWS (60 s against 720 s): each
-    redelivery of a failing job then counts toward the five that send it to the dead letters.
-    (Locally the lease, 3 s, outlives the 2 s visibility timeout, and a redelivery that finds it
-    live goes back to the queue as a new message, so the count starts again.) The refresh lease is
-    shortened too, so that a lapsed one does not hold the test for 30 s."""
+    redelivery of a failing job then counts toward the five that send it to the dead letters."""
     mp.setattr(get_services().settings, "job_lease_seconds", 1.0)
+
+
+def production_leases(mp) -> None:
+    """The job lease as above, and a refresh lease shortened so that a lapsed one does not hold
+    the test for 30 s."""
+    production_job_leases(mp)
     mp.setattr(get_services().settings, "refresh_lease_seconds", 3)
 
 
@@ -44,7 +47,7 @@ def test_b2_a_kms_error_while_storing_a_refreshed_pair_keeps_the_connection(chao
     schedule = Schedule(seed=6, cast=("dana",), steps=(
         ("refresh", False), ("kms", 5, "GenerateDataKey"), ("sync",),
     ))
-    outcome = play(chaos_stack, schedule, patch=production_leases)
+    outcome = play(chaos_stack, schedule, patch=production_job_leases)  # the 30 s refresh lease: half of it for KMS
     assert outcome.ok, outcome.report()
 
 
