@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local_stack.aws import LocalAws
 from local_stack.poller import SqsPoller, event_source_mappings, sqs_record
 from local_stack.stack import LocalStack
 
 from .counters import AwsCalls, HttpCalls, armed
-from .processes import HOST, MotoProcess, MotoProcessAws, SimulatorProcess, free_port
+from .processes import HOST, SimulatorProcess, free_port
 
 LOGIN = "demo@palcode.test"
 PASSWORD = "procore"
@@ -56,7 +57,6 @@ class Harness:
 
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
-        self.moto = MotoProcess(log_dir)
         self.api_port = free_port()
         self.sim = SimulatorProcess(
             log_dir, redirect_uri=f"http://{HOST}:{self.api_port}/integrations/procore/callback")
@@ -68,13 +68,12 @@ class Harness:
     # ------------------------------------------------------------------ lifecycle
 
     def start(self, size: str) -> Harness:
-        self.moto.start()
         self.sim.start(size)
         # no webhooks: setting them up is a one-off per connection (some 20 calls a company),
         # not part of what a sync costs, and the call bounds count listings only
         stack = LocalStack(api_port=self.api_port, simulator_url=self.sim.url, start_timer=False,
                            start_pollers=False, parameter_overrides={"WebhookUrl": ""})
-        stack.aws = MotoProcessAws(self.moto, host=HOST, region=stack.region)
+        stack.aws = LocalAws(host=HOST, region=stack.region, process=True)  # whatever LOCAL_MOTO says
         stack.start()
         self.stack = stack
         self._mapping = next(m for m in event_source_mappings(stack.template, stack.resolver)
@@ -92,7 +91,6 @@ class Harness:
             self.stack.stop()
             self.stack = None
         self.sim.stop()
-        self.moto.stop()
         from procore_sync import aws, config, services
 
         services.reset_services()  # nothing cached here points at the servers just stopped

@@ -1,23 +1,22 @@
-"""The moto server and the Procore simulator, each in a process of its own.
+"""The Procore simulator in a process of its own (moto is one too: the local stack's own
+`LocalAws(process=True)`).
 
 The sync runs in the benchmark's process; moto and the simulator run beside it, so neither
 their CPU time nor their memory is counted as the sync's (a thread CPU clock and tracemalloc
-only see this process). `MotoProcessAws` is the local stack's AWS pointed at such a server.
+only see this process).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import requests
 
-from local_stack.aws import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, LocalAws, silence_werkzeug
+from local_stack.aws import free_port as _free_port
 
 from . import REPO_ROOT
 
@@ -25,9 +24,7 @@ HOST = "127.0.0.1"
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
+    return _free_port(HOST)
 
 
 def _child_env(**extra: str) -> dict[str, str]:
@@ -77,22 +74,6 @@ class _Child:
             self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
-
-
-class MotoProcess(_Child):
-    """`python -m local_stack.moto_process` (moto, Query narrowed to its key) on a free port, with SQS's purge-once-a-minute rule lifted (the
-    local stack's reset purges the queues between runs)."""
-
-    def __init__(self, log_dir: Path) -> None:
-        super().__init__("moto", log_dir)
-        self.port = free_port()
-        self.url = f"http://{HOST}:{self.port}"
-
-    def start(self) -> MotoProcess:
-        env = _child_env(MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR="false", PYTHONUNBUFFERED="1")
-        process = self._spawn([sys.executable, "-m", "local_stack.moto_process", "-H", HOST, "-p", str(self.port)], env)
-        _wait_until_up(f"{self.url}/moto-api/", process, "the moto server")
-        return self
 
 
 class SimulatorProcess(_Child):
@@ -158,30 +139,3 @@ class SimulatorProcess(_Child):
 
     def delete_record(self, entity: str, record_id: int) -> None:
         requests.delete(f"{self.url}/_simulator/records/{entity}/{record_id}", timeout=30).raise_for_status()
-
-
-class MotoProcessAws(LocalAws):
-    """The local stack's AWS, served by a `MotoProcess` instead of a moto thread in this process.
-
-    `start()` does what `LocalAws.start()` does (empty moto, point every botocore client made
-    afterwards at it) without starting a server; `stop()` is the parent's, which then only
-    restores the environment."""
-
-    def __init__(self, moto: MotoProcess, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self._moto = moto
-
-    def start(self) -> None:
-        silence_werkzeug()
-        self._endpoint_url = self._moto.url
-        request = urllib.request.Request(f"{self._moto.url}/moto-api/reset", method="POST")  # noqa: S310
-        with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - our own server
-            pass
-        env = self._environment
-        env.set("AWS_ENDPOINT_URL", self._moto.url)
-        env.set("AWS_DEFAULT_REGION", self.region)
-        env.set("AWS_REGION", self.region)
-        env.set("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY_ID)
-        env.set("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY)
-        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-            env.unset(name)

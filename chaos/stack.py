@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,12 +21,6 @@ import requests
 PASSWORD = "procore"
 DEMO_LOGIN = "demo@palcode.test"
 PAT_LOGIN = "pat.pm@palcode.test"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -94,10 +87,11 @@ class Stack:
 @contextlib.contextmanager
 def running(*, size: str = "tiny", seed: int = 7, lease_seconds: int = 3, visibility_timeout: int = 2,
             ) -> Iterator[Stack]:
+    from local_stack.aws import free_port
     from local_stack.stack import LocalStack
     from procore_simulator import SimulatorConfig, SimulatorServer
 
-    port = _free_port()
+    port = free_port()
     sim = SimulatorServer(
         config=SimulatorConfig(size=size, seed=seed, webhooks_enabled=False,
                                redirect_uris=[f"http://127.0.0.1:{port}/integrations/procore/callback"]),

@@ -47,7 +47,8 @@ _GSI_KEYS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "O
 _LSI_KEYS = ("IndexName", "KeySchema", "Projection")
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on `host` now."""
     with socket.socket() as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
@@ -117,7 +118,7 @@ class LocalAws:
 
     def _start_child(self) -> str:
         """Run moto's server as a child process and wait until it answers; returns its URL."""
-        port = self._port or _free_port(self._host)
+        port = self._port or free_port(self._host)
         url = f"http://{self._host}:{port}"
         env = {**os.environ, "PYTHONUNBUFFERED": "1",
                # the local stack's reset purges every queue; AWS's once-a-minute rule would refuse it

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import socket
 import sys
 import time
 from pathlib import Path
@@ -23,12 +22,6 @@ PROCORE_LOGIN = "demo@palcode.test"
 PROCORE_PASSWORD = "procore"
 ENTITIES = ("projects", "bid_packages", "bids", "vendors")
 FUNCTION_LOG = Path(".local/demo-functions.log")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _landed(stack_records, user_id: str, company_id: str) -> dict[str, int]:
@@ -57,10 +50,11 @@ def _run(terminal) -> int:
         print(*lines, file=terminal, flush=True)
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from local_stack.aws import free_port
     from local_stack.stack import LocalStack
     from procore_simulator import SimulatorConfig, SimulatorServer
 
-    port = int(os.environ.get("LOCAL_API_PORT") or _free_port())
+    port = int(os.environ.get("LOCAL_API_PORT") or free_port())
     api_url = f"http://127.0.0.1:{port}"
     size = os.environ.get("DEMO_SIZE", "S")
     sim = SimulatorServer(config=SimulatorConfig(size=size, seed=7,

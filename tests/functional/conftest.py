@@ -6,25 +6,19 @@ after every test.
 
 from __future__ import annotations
 
-import socket
 import uuid
 from dataclasses import dataclass
 
 import pytest
 import requests
 
+from local_stack.aws import free_port
 from local_stack.stack import LocalStack
 from procore_simulator import SimulatorConfig, SimulatorServer
 from scripts.connect_flow import ConnectResult, connect
 
 DEMO_LOGIN = "demo@palcode.test"
 PASSWORD = "procore"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -56,7 +50,7 @@ class Local:
 
 @pytest.fixture(scope="session")
 def local():
-    port = _free_port()
+    port = free_port()
     sim = SimulatorServer(
         # webhooks are off unless a test turns them on: most tests count what the schedule does
         config=SimulatorConfig(size="tiny", seed=7, webhooks_enabled=False,

@@ -131,20 +131,20 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         if isinstance(exc, ProcoreRateLimitedError) or (exc.status == 503 and exc.retry_after is not None):
             return _delay(services, job, exc, finish, log)  # Procore asks us to come back later
         error = f"{exc.reason}: {exc}"
-        if exc.retryable and not final_attempt:
-            services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
-            # the lease goes, so SQS's next delivery of this message runs it (and counts toward
-            # the dead-letter queue) instead of finding it busy; the checkpoints stay
-            services.sync_state.release_job(job.user_id, job.run_id, job.job_id, owner=owner)
+        will_retry = exc.retryable and not final_attempt
+        _record_failure(services, job, error, finish, will_retry=will_retry, log=log)
+        if will_retry:
             logger.warning("sync job will be retried", error=error, **log)
-            raise
-        finish(FAILED, error=error)
-        logger.error("sync job failed", error=error, **log)
+        else:
+            logger.error("sync job failed", error=error, **log)
         if exc.retryable:
             raise
         return FAILED
     except Exception as exc:  # AWS, KMS or our own bug: SQS delivers it again, and the last says why
-        _fail_unexpectedly(services, job, exc, finish, final_attempt=final_attempt, log=log)
+        error = describe(exc)
+        _record_failure(services, job, error, finish, will_retry=not final_attempt, log=log)
+        logger.exception("sync job will be retried" if not final_attempt else "sync job failed unexpectedly",
+                         error=error, **log)
         raise
     finish(SUCCEEDED, counts=counts, invalid=invalid)
     count("SyncJobSeconds", time.monotonic() - started, unit=MetricUnit.Seconds)
@@ -166,23 +166,22 @@ def run_unhook(services: Services, job: UnhookJob) -> str:
     return "removed" if removed else "kept"
 
 
-def _fail_unexpectedly(services: Services, job: SyncJob, exc: Exception, finish: _Finisher, *,
-                       final_attempt: bool, log: dict) -> None:
-    """Record an error from outside Procore (a KMS or DynamoDB failure past botocore's retries,
-    a bug) before it goes back to SQS: on the last delivery the job fails with a readable reason,
-    so the run finishes and the next schedule syncs the user again; before it, the lease goes so
-    the next delivery runs at once. Recording is best effort: it may fail for the same reason."""
-    error = describe(exc)
+def _record_failure(services: Services, job: SyncJob, error: str, finish: _Finisher, *, will_retry: bool,
+                    log: dict) -> None:
+    """Record a failed delivery before its error goes back to SQS. When SQS will deliver it again,
+    the error is noted and the lease released, so that delivery runs at once (and counts toward
+    the dead-letter queue) instead of finding the job busy; the checkpoints stay. On the last
+    delivery the job fails with the error, so its run finishes and status says why. Recording is
+    best effort: it may fail for the same reason the job did, and the job's error is what SQS must
+    see."""
     try:
-        if final_attempt:
-            finish(FAILED, error=error)
-        else:
+        if will_retry:
             services.sync_state.note_job_error(job.user_id, job.run_id, job.job_id, error)
             services.sync_state.release_job(job.user_id, job.run_id, job.job_id, owner=finish.owner)
+        else:
+            finish(FAILED, error=error)
     except Exception as again:  # noqa: BLE001 - the original error is what SQS must see
         logger.warning("sync job's failure could not be recorded", error=describe(again), **log)
-    logger.exception("sync job failed unexpectedly" if final_attempt else "sync job will be retried",
-                     error=error, **log)
 
 
 class _Finisher:
