@@ -137,7 +137,7 @@ class Harness:
         self.aws = AwsFaults(random.Random(f"aws:{schedule.seed}"))
         tables = [aws.table(name) for name in (settings.connections_table, settings.sync_state_table,
                                                 settings.records_table, settings.oauth_states_table)]
-        _, provider = crypto._sdk(settings.token_key_arn)
+        _, provider, _ = crypto._sdk(settings.token_key_arn)
         self.aws.install(tables, aws.table(settings.records_table), list(provider._regional_clients.values()))
         self.sqs = SqsChaos(random.Random(f"sqs:{schedule.seed}"))
         self.sqs.install(aws.client("sqs"))
@@ -279,6 +279,11 @@ class Harness:
             self.aws.kms_call_failures[operation] += count
         else:
             self.aws.kms_failures[operation] += count
+        if operation == "Decrypt":  # as on a cold container: the next decryptions ask KMS again
+            from procore_sync import crypto
+            from procore_sync.services import get_services
+
+            crypto._sdk(get_services().settings.token_key_arn)[2].cache.clear()
 
     def _do_webhooks(self, on: bool) -> None:
         self.webhooks_on = bool(on)

@@ -90,3 +90,96 @@ def test_answers_without_rate_headers_clear_the_budget():
     assert budget.take() > 0
     budget.observe({"Content-Type": "application/json"})  # Procore stopped metering us
     assert budget.take() == 0
+
+
+class CountingStore(MemoryBudgetStore):
+    """A shared store that counts what the budgets ask of it."""
+
+    def __init__(self):
+        super().__init__()
+        self.loads = 0
+        self.refused = 0
+
+    def load(self):
+        self.loads += 1
+        return super().load()
+
+    def save(self, windows, version):
+        saved = super().save(windows, version)
+        self.refused += not saved
+        return saved
+
+
+def test_a_worker_alone_on_a_connection_takes_its_calls_without_reading_the_budget_each_time():
+    # GIVEN a budget that has learnt the spike window from an answer
+    clock = Clock()
+    store = CountingStore()
+    budget = RateBudget(store, now=clock)
+    budget.observe(headers(25, 20, int(clock.now) + 9))
+    loads = store.loads
+    # WHEN it takes ten calls, each answered with the headers Procore would send
+    for remaining in range(19, 9, -1):
+        assert budget.take() == 0
+        budget.observe(headers(25, remaining, int(clock.now) + 9))
+    # THEN it read the store not once more: each take was one write on the version it knew
+    assert store.loads == loads
+    assert store._windows["spike"].remaining == 10
+
+
+def test_a_worker_whose_copy_is_stale_reads_again_and_two_workers_never_spend_the_same_call():
+    # GIVEN two workers of one connection, each having seen the window with 3 calls left
+    clock = Clock()
+    store = CountingStore()
+    first, second = RateBudget(store, now=clock), RateBudget(store, now=clock)
+    first.observe(headers(25, 3, int(clock.now) + 9))
+    assert second.take() == 0  # the second reads the store: 2 left
+    # WHEN they take turns until the window is spent
+    assert first.take() == 0  # its copy (version before the second's take) is refused, then read again
+    assert second.take() == 0
+    # THEN exactly the 3 calls went, and the next take of either waits for the reset
+    assert store.refused >= 1
+    assert first.take() > 0 and second.take() > 0
+
+
+def test_a_remembered_spent_window_is_checked_in_the_store_before_waiting():
+    # GIVEN a worker that remembers a spent window, and another that has since learnt that
+    # Procore no longer meters the connection (an answer without rate headers)
+    clock = Clock()
+    store = CountingStore()
+    first, second = RateBudget(store, now=clock), RateBudget(store, now=clock)
+    first.observe(headers(25, 0, int(clock.now) + 9))
+    second.take()
+    second.observe({"Content-Type": "application/json"})
+    # WHEN the first wants a call THEN it does not wait on what it remembered
+    assert first.take() == 0
+
+
+def test_after_an_unmetered_answer_the_next_call_needs_no_read_but_a_fresh_budget_still_reads():
+    clock = Clock()
+    store = CountingStore()
+    budget = RateBudget(store, now=clock)
+    assert budget.take() == 0
+    assert store.loads == 1  # knowing nothing, it asks the store
+    budget.observe({"Content-Type": "application/json"})  # Procore: not metered
+    assert [budget.take() for _ in range(3)] == [0, 0, 0]
+    assert store.loads == 1
+    budget.observe(headers(25, 20, int(clock.now) + 9))  # metered again: counted from now on
+    assert budget.take() == 0
+    assert store._windows["spike"].remaining == 19
+
+
+def test_a_worker_among_busy_others_goes_back_to_reading_first_instead_of_being_refused_each_time():
+    # GIVEN two workers of one connection taking turns, so each one's copy is always stale
+    clock = Clock()
+    store = CountingStore()
+    first, second = RateBudget(store, now=clock), RateBudget(store, now=clock)
+    first.observe(headers(3600, 3000, int(clock.now) + 9))
+    second.take()
+    # WHEN they take 20 calls each, alternately
+    for _ in range(20):
+        assert first.take() == 0
+        assert second.take() == 0
+    # THEN every call was taken once, and refused writes stayed few: after a refusal a worker
+    # reads before it writes
+    assert store._windows["spike"].remaining == 3000 - 41
+    assert store.refused <= 6

@@ -304,3 +304,63 @@ def test_encrypting_a_rotated_pair_stops_trying_before_the_refresh_lease_runs_ou
     # while the lease still kept other workers from presenting the spent refresh token
     assert clock_now[0] < 30
     assert oauth.revoked == ["access-1"]
+
+
+def test_a_job_reads_its_tokens_once_and_not_at_all_when_primed_with_the_connection(env, monkeypatch):
+    # GIVEN a connection with a fresh token, and a count of reads of the connection item
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=5400)
+    reads = []
+    real_get = repo.get
+    monkeypatch.setattr(repo, "get", lambda *a, **k: reads.append(1) or real_get(*a, **k))
+    # WHEN one job's client asks for a token before each of five calls
+    tokens = _tokens(repo, cipher, FakeOAuth())
+    assert [tokens.current() for _ in range(5)] == ["access-0"] * 5
+    # THEN the connection was read once
+    assert len(reads) == 1
+    # AND a client started from the item its job has just read reads nothing
+    primed = _tokens(repo, cipher, FakeOAuth())
+    primed.prime(real_get("u1", with_tokens=True))
+    assert primed.current() == "access-0"
+    assert len(reads) == 1
+
+
+def test_a_remembered_token_near_expiry_is_looked_up_and_refreshed(env, monkeypatch):
+    # GIVEN a job that has used a token
+    repo, cipher = env
+    _connect(repo, cipher, expires_in=5400)
+    oauth = FakeOAuth(delay=0)
+    tokens = _tokens(repo, cipher, oauth)
+    assert tokens.current() == "access-0"
+    # WHEN the job runs on until the token is within the refresh margin of its expiry
+    later = clock.now() + 5400 - 60
+    monkeypatch.setattr(clock, "now", lambda: later)
+    # THEN the next call refreshes rather than using the token it remembers
+    assert tokens.current() == "access-1"
+    assert oauth.calls == 1
+
+
+def test_a_warm_container_asks_kms_once_per_stored_pair_and_every_pair_gets_its_own_data_key(env, monkeypatch):
+    # GIVEN a count of the KMS requests the token cipher makes
+    import botocore.client
+
+    _, cipher = env
+    kms_calls = []
+    real_call = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation, params):
+        if self.meta.service_model.service_name == "kms":
+            kms_calls.append(operation)
+        return real_call(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+    # WHEN two pairs are encrypted, and each stored pair is decrypted three times (three jobs)
+    blobs = [cipher.encrypt("u1", b"pair-1"), cipher.encrypt("u1", b"pair-2")]
+    plaintexts = [cipher.decrypt("u1", blob) for blob in blobs for _ in range(3)]
+    # THEN each pair had a data key of its own, and KMS unwrapped each once
+    assert plaintexts == [b"pair-1"] * 3 + [b"pair-2"] * 3
+    assert kms_calls.count("GenerateDataKey") == 2
+    assert kms_calls.count("Decrypt") == 2
+    # AND a cached key still does not open a pair copied onto another user's row
+    with pytest.raises(TokenDecryptionError):
+        cipher.decrypt("u2", blobs[0])

@@ -22,13 +22,21 @@ def client(service: str) -> Any:
 
 
 @lru_cache(maxsize=None)
+def _dynamodb() -> Any:
+    return boto3.session.Session().resource("dynamodb", config=_CONFIG)
+
+
+@lru_cache(maxsize=None)
 def table(name: str) -> Any:
-    return boto3.session.Session().resource("dynamodb", config=_CONFIG).Table(name)
+    """A table of the container's one DynamoDB resource (a resource of its own per table would
+    load the service model again, some 50 ms of the first invocation each)."""
+    return _dynamodb().Table(name)
 
 
 def reset_clients() -> None:
     """Forget cached clients (tests that switch endpoints between runs call this)."""
     client.cache_clear()
+    _dynamodb.cache_clear()
     table.cache_clear()
 
 

@@ -4,6 +4,12 @@ Each token pair is encrypted under a fresh data key that KMS generates and wraps
 encryption context names the purpose and the user; KMS binds it to the wrapped key, and we
 check on decrypt that it names the user whose row we read, so a ciphertext copied onto
 another user's row does not decrypt.
+
+Decryption goes through the SDK's caching materials manager: the data key KMS unwraps for a
+stored pair is kept in this container for `DECRYPT_CACHE_SECONDS`, so the many jobs of one
+connection's run that land on a warm Lambda make one KMS call between them, not one each.
+Each decryption still checks the message and its encryption context. Encryption is never
+cached: every pair gets a data key of its own.
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from typing import Any
 from .errors import TokenDecryptionError, TokenEncryptionError
 
 PURPOSE = "procore-oauth-token"
+DECRYPT_CACHE_SECONDS = 300.0
+DECRYPT_CACHE_ENTRIES = 200  # data keys, one per stored pair
 
 
 class TokenCipher:
@@ -26,7 +34,7 @@ class TokenCipher:
 
     def encrypt(self, user_id: str, plaintext: bytes) -> bytes:
         try:
-            sdk, provider = _sdk(self._key_arn)
+            sdk, provider, _ = _sdk(self._key_arn)
             ciphertext, _ = sdk.encrypt(
                 source=plaintext, key_provider=provider, encryption_context=self.context(user_id)
             )
@@ -35,9 +43,9 @@ class TokenCipher:
         return bytes(ciphertext)
 
     def decrypt(self, user_id: str, ciphertext: bytes) -> bytes:
-        sdk, provider = _sdk(self._key_arn)
+        sdk, _, decrypting = _sdk(self._key_arn)
         try:
-            plaintext, header = sdk.decrypt(source=ciphertext, key_provider=provider)
+            plaintext, header = sdk.decrypt(source=ciphertext, materials_manager=decrypting)
         except Exception as exc:  # the SDK raises several unrelated types
             raise TokenDecryptionError(f"token did not decrypt ({type(exc).__name__})") from None
         stored = header.encryption_context
@@ -48,11 +56,12 @@ class TokenCipher:
 
 
 @lru_cache(maxsize=4)
-def _sdk(key_arn: str) -> tuple[Any, Any]:
+def _sdk(key_arn: str) -> tuple[Any, Any, Any]:
+    """The SDK client, the KMS key provider (encryption) and the caching manager (decryption)."""
     # Imported here: the SDK costs about half a second, and only token handlers pay it.
     import aws_encryption_sdk
     import botocore.session
-    from aws_encryption_sdk import CommitmentPolicy
+    from aws_encryption_sdk import CachingCryptoMaterialsManager, CommitmentPolicy, LocalCryptoMaterialsCache
 
     sdk = aws_encryption_sdk.EncryptionSDKClient(
         commitment_policy=CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT
@@ -60,4 +69,8 @@ def _sdk(key_arn: str) -> tuple[Any, Any]:
     provider = aws_encryption_sdk.StrictAwsKmsMasterKeyProvider(
         key_ids=[key_arn], botocore_session=botocore.session.Session()
     )
-    return sdk, provider
+    decrypting = CachingCryptoMaterialsManager(
+        cache=LocalCryptoMaterialsCache(DECRYPT_CACHE_ENTRIES), max_age=DECRYPT_CACHE_SECONDS,
+        master_key_provider=provider,
+    )
+    return sdk, provider, decrypting

@@ -8,7 +8,7 @@ authlib) are imported by the members that build them, so a function that reads o
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings, get_client_secret, get_settings
 from .storage.checkpoints import CheckpointRepository
@@ -83,14 +83,18 @@ class Services:
     def checkpoints(self) -> CheckpointRepository:
         return CheckpointRepository(self.settings.sync_state_table)
 
-    def procore(self, user_id: str) -> ProcoreClient:
-        """A client for one connection, spending the rate budget all its workers share."""
+    def procore(self, user_id: str, *, connection: dict[str, Any] | None = None) -> ProcoreClient:
+        """A client for one connection, spending the rate budget all its workers share.
+        `connection`: the item the caller has just read with its tokens (saves the client a read)."""
         from .procore.client import ProcoreClient
         from .procore.rate_budget import RateBudget
 
+        tokens = self.tokens(user_id)
+        if connection is not None:
+            tokens.prime(connection)
         return ProcoreClient(
             api_url=self.settings.procore_api_url,
-            tokens=self.tokens(user_id),
+            tokens=tokens,
             timeout=self.settings.procore_timeout_seconds,
             budget=RateBudget(ConnectionBudgetStore(self.sync_state, user_id)),
         )

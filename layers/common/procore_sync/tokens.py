@@ -71,14 +71,33 @@ class ConnectionTokens(AccessTokens):
         self._poll = poll_seconds
         self._owner = uuid.uuid4().hex
         self._cached: tuple[int, TokenSet] | None = None
+        self._primed: dict[str, Any] | None = None  # a connection item read by the caller
 
     def current(self) -> str:
-        """A usable access token, loaded from the table and refreshed if it is about to expire."""
-        item = self._load()
+        """A usable access token: the pair this instance last read or stored while it is far from
+        expiry, else the stored one, refreshed if it is about to expire.
+
+        One instance serves one job, so a job reads its tokens once, not before every call. A pair
+        another worker rotated meanwhile costs at most one 401, after which `after_rejection`
+        reads the table again (and a disconnect or a failed refresh elsewhere is found there)."""
+        if self._cached is not None and self._usable(self._cached[1]):
+            return self._cached[1].access_token
+        item, self._primed = self._primed or self._load(), None
         tokens = self._tokens_of(item)
-        if tokens.expires_at - self._margin_for(tokens) > clock.now():
+        if self._usable(tokens):
             return tokens.access_token
         return self._refresh(item)
+
+    def prime(self, item: dict[str, Any]) -> None:
+        """Start from the connection item the caller has just read with its tokens, so the first
+        call needs no read of its own. It is decrypted on that call, where the caller handles
+        errors. An item that is not connected primes nothing: `current()` then reads the table
+        and says why."""
+        if item.get("status") == CONNECTED and "token_blob" in item and "token_version" in item:
+            self._primed = {key: item[key] for key in ("status", "token_blob", "token_version")}
+
+    def _usable(self, tokens: TokenSet) -> bool:
+        return tokens.expires_at - self._margin_for(tokens) > clock.now()
 
     def _margin_for(self, tokens: TokenSet) -> int:
         # Refresh `margin` ahead of the expiry Procore gave; for a token that lives less than

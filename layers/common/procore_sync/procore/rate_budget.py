@@ -32,6 +32,7 @@ RATE_HEADERS = ("X-Rate-Limit-Limit", "X-Rate-Limit-Remaining", "X-Rate-Limit-Re
 NEW_WINDOW_MARGIN = 1.0  # our estimate of a window's end errs late, never early
 SAME_WINDOW_TOLERANCE = 1.5  # Reset is whole seconds; our estimates are not
 CONTENTION_WAIT = 0.02
+READ_FIRST_AFTER_REFUSAL = 8
 
 
 @dataclass
@@ -83,16 +84,29 @@ class MemoryBudgetStore:
 
 
 class RateBudget:
-    """The calls a connection may still make in each of Procore's windows."""
+    """The calls a connection may still make in each of Procore's windows.
+
+    A budget remembers the windows it last read or wrote. While those hold a window, the next
+    take or observation starts from them and writes on their version, with no read first: if
+    another worker has written since, the write is refused and the budget reads the store and
+    tries again. A budget that knows no window reads the store before each call, since another
+    worker may have learnt one, unless its own last answer said Procore does not meter us. It
+    reads before it waits, too, so a stale copy never makes it wait. When several workers call
+    for the connection at once, a remembered copy is mostly stale, and a refused write costs a
+    request: after a refusal the budget reads first for its next `READ_FIRST_AFTER_REFUSAL`
+    lookups, as it would without a memory."""
 
     def __init__(self, store: BudgetStore, *, now: Callable[[], float] = time.time) -> None:
         self._store = store
         self._now = now
+        self._known: tuple[dict[str, Window], int] | None = None
+        self._unmetered = False  # our last answer carried no rate headers
+        self._read_first = 0  # lookups left that read the store whatever we remember
 
     def take(self) -> float:
         """Take one call from every window; or return the seconds until one can be taken."""
         while True:
-            windows, version = self._store.load()
+            windows, version, remembered = self._state()
             now = self._now()
             wait = 0.0
             for name, window in windows.items():
@@ -103,16 +117,21 @@ class RateBudget:
                 if window.remaining <= 0:
                     wait = max(wait, window.reset - now)
             if wait > 0:
+                if remembered:
+                    self._known = None  # look at the store before waiting on what we remember
+                    continue
                 return wait + random.uniform(0, 0.25)  # noqa: S311 - jitter, not security
             for window in windows.values():
                 window.remaining -= 1
-            if not windows or self._store.save(windows, version):
+            if not windows or self._save(windows, version, remembered):
                 return 0.0
-            time.sleep(random.uniform(0, CONTENTION_WAIT))  # noqa: S311 - another worker took one first
+            if not remembered:
+                time.sleep(random.uniform(0, CONTENTION_WAIT))  # noqa: S311 - another worker took one first
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn from an answer's rate headers (on any status, 429 included)."""
-        if not any(name in headers for name in RATE_HEADERS):
+        self._unmetered = not any(name in headers for name in RATE_HEADERS)
+        if self._unmetered:
             self._forget()  # Procore no longer meters us: nothing to count against
             return
         seen = _window_from(headers, self._now())
@@ -120,7 +139,7 @@ class RateBudget:
             return
         name, reported = seen
         for _ in range(5):
-            windows, version = self._store.load()
+            windows, version, remembered = self._state()
             known = windows.get(name)
             if known is not None and known.estimated and reported.reset > self._now():
                 # the first answer in a window we had only guessed at: Procore's end is the true
@@ -136,14 +155,42 @@ class RateBudget:
                                        max(known.reset, reported.reset))
             else:
                 return  # a late answer from a window that has ended
-            if self._store.save(windows, version):
+            if self._save(windows, version, remembered):
                 return
 
-
     def _forget(self) -> None:
-        windows, version = self._store.load()
+        if self._known is not None and not self._known[0]:
+            return  # we know of no window to clear
+        windows, version = self._load()
         if windows:
-            self._store.save({}, version)
+            self._save({}, version, False)
+
+    def _state(self) -> tuple[dict[str, Window], int, bool]:
+        """The windows to start from, their version, and whether they are remembered (not read)."""
+        if self._read_first > 0:
+            self._read_first -= 1
+        elif self._known is not None and (self._known[0] or self._unmetered):
+            windows, version = self._known
+            return _copy(windows), version, True
+        return (*self._load(), False)
+
+    def _load(self) -> tuple[dict[str, Window], int]:
+        windows, version = self._store.load()
+        self._known = (_copy(windows), version)
+        return windows, version
+
+    def _save(self, windows: dict[str, Window], version: int, remembered: bool) -> bool:
+        if self._store.save(windows, version):
+            self._known = (_copy(windows), version + 1)
+            return True
+        self._known = None  # another worker wrote first: read before the next attempt
+        if remembered:
+            self._read_first = READ_FIRST_AFTER_REFUSAL
+        return False
+
+
+def _copy(windows: dict[str, Window]) -> dict[str, Window]:
+    return {name: replace(window) for name, window in windows.items()}
 
 
 def _window_from(headers: Mapping[str, str], now: float) -> tuple[str, Window] | None:

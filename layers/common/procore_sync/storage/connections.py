@@ -40,6 +40,12 @@ class ConnectionRepository:
             kwargs["ExpressionAttributeNames"] = {"#status": "status"}
         return self._table.get_item(**kwargs).get("Item")
 
+    def status(self, user_id: str) -> dict[str, Any] | None:
+        """Only the connection's status and reason (the check a sync job makes before it writes)."""
+        return self._table.get_item(Key={"user_id": user_id}, ConsistentRead=True,
+                                    ProjectionExpression="#status, reason",
+                                    ExpressionAttributeNames={"#status": "status"}).get("Item")
+
     def save_connected(self, item: dict[str, Any], *, replacing_version: int | None) -> bool:
         """Store a fresh connection (connect or reconnect), replacing the one whose tokens are
         `replacing_version` (None: there was none). False when another connect got there first."""

@@ -37,13 +37,13 @@ PER_PAGE = 1000
 def run_hint(services: Services, hint: HintJob) -> str:
     log = {"user_id": hint.user_id, "company_id": hint.company_id, "webhook_event_id": hint.event_id,
            "entity": hint.entity, "procore_id": hint.record_id}
-    connection = services.connections.get(hint.user_id)
+    connection = services.connections.get(hint.user_id, with_tokens=True)  # the client starts from it
     company = ((connection or {}).get("companies") or {}).get(str(hint.company_id)) or {}
     if (connection is None or connection.get("status") != CONNECTED or not company.get("selected", True)
             or not company.get("app_installed", True)):
         logger.info("webhook hint ignored: company not synced", **log)
         return "ignored"
-    procore = services.procore(hint.user_id)
+    procore = services.procore(hint.user_id, connection=connection)
     try:
         if hint.entity == "project":
             changed = _project(services, procore, hint, log)

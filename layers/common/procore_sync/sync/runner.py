@@ -28,7 +28,7 @@ from ..procore.errors import (
     ProcoreRateLimitedError,
     ProcoreUnauthorizedError,
 )
-from ..storage.connections import CONNECTED
+from ..storage.connections import CONNECTED, REAUTHORIZATION_REQUIRED
 from ..storage.records import partition
 from ..storage.sync_state import CANCELLED, FAILED, SKIPPED, SUCCEEDED
 from . import incremental, install_backoff
@@ -55,7 +55,7 @@ PER_PAGE = 1000
 def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) -> str:
     """Run the job; returns its final state. Raises a ProcoreError when a retry may help."""
     log = {"user_id": job.user_id, "company_id": job.company_id, "sync_run_id": job.run_id, "job_id": job.job_id}
-    connection = services.connections.get(job.user_id)
+    connection = services.connections.get(job.user_id, with_tokens=True)  # the client starts from it
     if connection is None or connection.get("status") != CONNECTED:
         why = "not_connected" if connection is None else str(connection.get("reason") or connection.get("status"))
         if services.sync_state.finish_job(job.user_id, job.run_id, job.job_id, state=CANCELLED, error=why):
@@ -78,7 +78,8 @@ def run_job(services: Services, job: SyncJob, *, final_attempt: bool = False) ->
         return BUSY
 
     started = time.monotonic()
-    procore = services.procore(job.user_id)
+    procore = services.procore(job.user_id, connection=connection)
+    connection.pop("token_blob", None)  # the client keeps its own copy; nothing below wants the sealed pair
     guard = _still_connected(services, job)
     progress = JobProgress(services.checkpoints, job.user_id, job.run_id, job.job_id,
                            heartbeat=_heartbeat(services, job, owner, lease, guard))
@@ -246,9 +247,15 @@ class JobCancelledError(Exception):
 
 
 def _still_connected(services: Services, job: SyncJob) -> Callable[[], None]:
+    """Before a write: stop if the user disconnected, or fail with the connection's reason if it
+    needs authorizing again (the client, which reads its tokens once a job, may not have seen it)."""
     def guard() -> None:
-        connection = services.connections.get(job.user_id)
-        if connection is None or connection.get("status") != CONNECTED:
+        connection = services.connections.status(job.user_id)
+        status = None if connection is None else connection.get("status")
+        if status == REAUTHORIZATION_REQUIRED:
+            raise ReauthorizationRequiredError("Procore connection needs to be authorized again",
+                                               reason=str(connection.get("reason") or status))
+        if status != CONNECTED:
             raise JobCancelledError()
     return guard
 
