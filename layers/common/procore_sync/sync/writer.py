@@ -31,6 +31,15 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _compact(hex_hash: str) -> bytes:
+    """A content hash as its 32 bytes: the writer keeps one per record of its listings, and
+    as text (with a tuple beside it) they were most of what a job's memory grew by."""
+    try:
+        return bytes.fromhex(hex_hash)
+    except ValueError:
+        return b""  # not a hash of ours: matches none, so the record is written again
+
+
 def zero_counts() -> dict[str, int]:
     return dict.fromkeys(KINDS, 0)
 
@@ -60,7 +69,12 @@ class EntityWriter:
         self._prefix = prefix
         self._key = key
         self.entity = entity
-        self._stored = records.fingerprints(pk, prefix)
+        self._hashes: dict[str, bytes] = {}  # every stored key, and the hash of its record
+        self._deleted: set[str] = set()  # the stored keys marked deleted
+        for sk, (hex_hash, deleted) in records.fingerprints(pk, prefix).items():
+            self._hashes[sk] = _compact(hex_hash)
+            if deleted:
+                self._deleted.add(sk)
         self._stored_by_id: dict[str, list[str]] | None = None
         self._seen: set[str] = set()
         self.counts = zero_counts()
@@ -104,8 +118,8 @@ class EntityWriter:
         sk, extra = self._key(record)
         result.keys.append(sk)
         digest = content_hash(record)
-        stored = self._stored.get(sk)
-        if stored is not None and stored[0] == digest and not stored[1]:
+        stored = self._hashes.get(sk)
+        if stored and stored == _compact(digest) and sk not in self._deleted:
             if sk not in self._seen:  # a listing read again counts each record once
                 result.counts["unchanged"] += 1
             return None
@@ -120,7 +134,8 @@ class EntityWriter:
             self._guard()
         self._records.put_many(items)
         for item in items:  # a listing read again (it shifted) finds these unchanged
-            self._stored[item["sk"]] = (item["content_hash"], False)
+            self._hashes[item["sk"]] = _compact(item["content_hash"])
+            self._deleted.discard(item["sk"])
 
     def _invalid(self, record: Any, problem: str, result: PageResult) -> None:
         """Report the record and keep our copy of it, which the listing still shows exists."""
@@ -133,18 +148,18 @@ class EntityWriter:
     def _stored_keys_of(self, procore_id: int) -> list[str]:
         if self._stored_by_id is None:
             self._stored_by_id = {}
-            for sk in self._stored:
+            for sk in self._hashes:
                 self._stored_by_id.setdefault(sk.rsplit("#", 1)[1], []).append(sk)
         return self._stored_by_id.get(str(procore_id), [])
 
     def present_keys(self) -> set[str]:
         """Every key the listings saw, and every stored key not marked deleted."""
         seen = {sk for sk in self._seen if sk.startswith(self._prefix)}
-        return seen | {sk for sk, (_, deleted) in self._stored.items() if not deleted}
+        return seen | {sk for sk in self._hashes if sk not in self._deleted}
 
     def finish(self) -> list[str]:
         """The listings were complete: mark what they no longer hold deleted; return those keys."""
-        gone = [sk for sk, (_, deleted) in self._stored.items() if sk not in self._seen and not deleted]
+        gone = [sk for sk in self._hashes if sk not in self._seen and sk not in self._deleted]
         if gone:
             self._guard()
             self.counts["deleted"] += self._records.mark_deleted(self._pk, gone, clock.iso())
