@@ -138,8 +138,9 @@ class ProcoreClient:
     def _request(self, url: str, *, company_id: int | None, params: dict[str, Any] | None, method: str = "GET",
                  body: dict[str, Any] | None = None, retry: bool = True,
                  stream: bool = False) -> requests.Response:
-        """The first answer below 400, after the refresh, waits and retries its status and headers
-        call for. With `stream` its body is left unread, for the caller to read and close."""
+        """Send the request until an answer below 400 comes, refreshing the token after a 401 and
+        waiting out or retrying what the status and headers call for. With `stream` the answer's
+        body is left unread: the caller reads it and closes the answer."""
         token = self._tokens.current()
         refreshed = False
         attempt = 0
