@@ -131,10 +131,12 @@ class HttpCalls:
             cpu = time.thread_time()
             response = original(adapter, request, *args, **kwargs)
             streamed = kwargs.get("stream") or (args and args[0])
-            if counter.armed and not streamed and urlsplit(request.url).netloc == counter._netloc:
+            if counter.armed and urlsplit(request.url).netloc == counter._netloc:
                 path = endpoint(request.url)
                 if not path.startswith(("/_simulator", "/oauth")):
-                    size = len(response.content or b"")
+                    # a streamed answer is sized by its header: reading it here would load it whole
+                    size = (int(response.headers.get("Content-Length") or 0) if streamed
+                            else len(response.content or b""))
                     with counter._lock:
                         counter.by_endpoint[path] += 1
                         counter.largest_answer = max(counter.largest_answer, size)

@@ -97,3 +97,67 @@ def test_a_listing_read_again_writes_only_what_changed_since_the_first_read():
     # THEN only the changed record is written again, and nothing is counted twice as unchanged
     assert [i["sk"] for i in records.puts] == ["project#1", "project#2", "project#2"]
     assert writer.counts == {"created": 2, "updated": 1, "unchanged": 0, "deleted": 0, "invalid": 0}
+
+
+def test_a_page_given_as_a_stream_is_written_25_at_a_time_as_it_comes():
+    # GIVEN a page of 60 new records that arrives as a stream
+    pulled = []
+
+    def stream():
+        for i in range(1, 61):
+            pulled.append(i)
+            yield {"id": i}
+
+    batches = []
+
+    class Batches(FakeRecords):
+        def put_many(self, items):
+            batches.append((len(items), len(pulled)))  # the batch, and how much of the page had come
+            return super().put_many(items)
+
+    records = Batches()
+    guards = []
+    writer = EntityWriter(records, pk="p", prefix="project#", entity="project",
+                          key=lambda r: (f"project#{r['id']}", {}), guard=lambda: guards.append(len(pulled)))
+
+    # WHEN it is written
+    result = writer.write(stream())
+
+    # THEN each batch of 25 is written once it is full, before the rest of the page is read,
+    # the guard ran once, before the first write, and the page's keys and counts are whole
+    assert batches == [(25, 25), (25, 50), (10, 60)]
+    assert guards == [25]
+    assert result.keys == [f"project#{i}" for i in range(1, 61)] and result.counts["created"] == 60
+
+
+def test_the_guard_runs_once_a_page_that_writes_and_not_for_a_page_that_does_not():
+    same = {"id": 1}
+    records = FakeRecords({"project#1": (content_hash(same), False)})
+    guards = []
+    writer = EntityWriter(records, pk="p", prefix="project#", entity="project",
+                          key=lambda r: (f"project#{r['id']}", {}), guard=lambda: guards.append(1))
+    writer.write(iter([same]))  # unchanged: nothing to write, no guard
+    writer.write({"id": i} for i in range(2, 80))
+    writer.write({"id": i} for i in range(80, 90))
+    assert len(guards) == 2 and len(records.puts) == 88
+
+
+def test_a_page_that_breaks_off_keeps_its_written_batches_and_they_are_not_written_again():
+    # GIVEN a page whose stream breaks after 30 records
+    def broken():
+        yield from ({"id": i} for i in range(1, 31))
+        raise ConnectionError("cut")
+
+    records = FakeRecords()
+    writer = writer_for(records)
+    try:
+        writer.write(broken())
+    except ConnectionError:
+        pass
+
+    # THEN the full batch was written, the 5 that had not filled one were not
+    assert [i["sk"] for i in records.puts] == [f"project#{i}" for i in range(1, 26)]
+
+    # AND the page read again writes only what had not landed
+    writer.write({"id": i} for i in range(1, 31))
+    assert [i["sk"] for i in records.puts[25:]] == [f"project#{i}" for i in range(26, 31)]

@@ -1,18 +1,24 @@
-"""Procore's REST API: authenticated GETs, the company header, pagination and rate limits."""
+"""Procore's REST API: authenticated GETs, the company header, pagination and rate limits.
+
+A listing's page (up to 1,000 records, some 2 MB of JSON) is read as a stream and parsed as it
+arrives, so a job holds a few records at a time rather than the page, however big it is.
+"""
 
 from __future__ import annotations
 
 import json
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
+import ijson
 import requests
+import urllib3
 
 from .errors import (
     AppNotInstalledError,
@@ -27,6 +33,8 @@ from .errors import (
 from .rate_budget import MemoryBudgetStore, RateBudget
 
 APP_NOT_INSTALLED = "app is not connected to this company"
+CHUNK_BYTES = 16 * 1024  # read from a page's stream at a time: some eight records
+JSON_SPACE = b" \t\r\n"
 
 
 class AccessTokens:
@@ -94,9 +102,10 @@ class ProcoreClient:
         params: dict[str, Any] | None = None,
         per_page: int = 100,
     ) -> Iterator[list[dict[str, Any]]]:
-        """Yield each page of a list endpoint, following `Link: rel="next"` to the last page."""
+        """Yield each page of a list endpoint as a list, following `Link: rel="next"` to the last
+        page. For short listings; a sync reads `listing()`, whose pages are streams."""
         for page in self.listing(path, company_id=company_id, params=params, per_page=per_page):
-            yield page.records
+            yield list(page.records)
 
     def listing(
         self,
@@ -108,26 +117,30 @@ class ProcoreClient:
         start_url: str | None = None,
     ) -> Iterator[Page]:
         """Yield each page with what Procore said about it; `start_url` (a `next_url` from an
-        earlier page) carries on from there instead of from page 1."""
+        earlier page) carries on from there instead of from page 1.
+
+        A page's records are parsed from the open answer as they are read, so read them before
+        asking for the next page: the answer is closed then (or when the listing is closed)."""
         url: str | None = start_url or self._url(path)
         query: dict[str, Any] | None = None if start_url else {**(params or {}), "per_page": per_page, "page": 1}
         while url:
-            response = self._request(url, company_id=company_id, params=query)
-            body = json.loads(response.text, parse_float=Decimal)
-            if not isinstance(body, list):
-                raise ProcoreError("expected a list", status=response.status_code)
-            url = response.links.get("next", {}).get("url")
-            if url:
-                url = urljoin(self._api_url + "/", url)
-            yield Page(records=body, next_url=url, total=_int_header(response, "Total"),
-                       served_at=_served_at(response))
+            with self._request(url, company_id=company_id, params=query, stream=True) as response:
+                url = response.links.get("next", {}).get("url")
+                if url:
+                    url = urljoin(self._api_url + "/", url)
+                yield Page(records=_records(response), next_url=url, total=_int_header(response, "Total"),
+                           served_at=_served_at(response))
             query = None  # the next link carries every parameter
 
     def _url(self, path: str) -> str:
         return f"{self._api_url}/{path.lstrip('/')}"
 
     def _request(self, url: str, *, company_id: int | None, params: dict[str, Any] | None, method: str = "GET",
-                 body: dict[str, Any] | None = None, retry: bool = True) -> requests.Response:
+                 body: dict[str, Any] | None = None, retry: bool = True,
+                 stream: bool = False) -> requests.Response:
+        """Send the request until an answer below 400 comes, refreshing the token after a 401 and
+        waiting out or retrying what the status and headers call for. With `stream` the answer's
+        body is left unread: the caller reads it and closes the answer."""
         token = self._tokens.current()
         refreshed = False
         attempt = 0
@@ -140,7 +153,7 @@ class ProcoreClient:
             self.calls += 1
             try:
                 response = self._session.request(method, url, headers=headers, params=params, json=body,
-                                                 timeout=self._timeout)
+                                                 timeout=self._timeout, stream=stream)
             except requests.Timeout:
                 error: ProcoreError = ProcoreUnavailableError("Procore did not answer in time")
             except requests.ConnectionError:
@@ -149,12 +162,13 @@ class ProcoreClient:
                 self._budget.observe(response.headers)
                 if response.status_code < 400:
                     return response
+                with response:  # an error answer is small: read it whole, then free the connection
+                    error = _error_from(response)
                 if response.status_code == 401 and not refreshed:
                     token = self._tokens.after_rejection(token)
                     refreshed = True
                     attempt -= 1
                     continue
-                error = _error_from(response)
                 if response.status_code == 429 or (response.status_code == 503 and error.retry_after is not None):
                     self.throttles += 1
             if not error.retryable or not retry or attempt >= self._max_attempts:
@@ -178,12 +192,45 @@ class ProcoreClient:
 @dataclass(frozen=True)
 class Page:
     """One page of a listing: its records, the link to the next page, Procore's `Total` and the
-    time Procore served it (its `Date` header, on Procore's clock)."""
+    time Procore served it (its `Date` header, on Procore's clock).
 
-    records: list[dict[str, Any]]
+    `records` can be iterated once, while the listing is on this page: it parses the answer as it
+    is read, and raises a `ProcoreError` if the answer breaks off or is not a JSON array."""
+
+    records: Iterable[Any]
     next_url: str | None
     total: int | None
     served_at: float | None
+
+
+def _records(response: requests.Response) -> Iterator[Any]:
+    """The items of the JSON array a page's answer holds, parsed as its bytes arrive (numbers
+    that are not integers as Decimal, as DynamoDB needs), so only a chunk's worth is held.
+
+    An answer that breaks off, whether the connection fails or the JSON ends early or goes
+    wrong, raises `ProcoreUnavailableError`: it is retryable, and the records already read were
+    written as they came (writes are idempotent), while the page's checkpoint is never saved,
+    so the job is redelivered to read the page again. The parser's own message is not passed
+    on: it quotes the body, and bid amounts are commercially sensitive."""
+    parsed = ijson.sendable_list()
+    parser = ijson.items_coro(parsed, "item", use_float=False)
+    opened = False
+    try:
+        for chunk in response.iter_content(CHUNK_BYTES):
+            if not opened and (head := chunk.lstrip(JSON_SPACE)):
+                if not head.startswith(b"["):  # anything but an array would parse to no items
+                    raise ProcoreError("expected a list", status=response.status_code)
+                opened = True
+            parser.send(chunk)
+            yield from parsed
+            del parsed[:]
+        parser.close()
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        reason = type(exc).__name__
+        raise ProcoreUnavailableError(f"the connection broke while a page was read ({reason})") from None
+    except ijson.JSONError:
+        raise ProcoreUnavailableError("a page's answer ended early or is not valid JSON") from None
+    yield from parsed
 
 
 def _int_header(response: requests.Response, name: str) -> int | None:

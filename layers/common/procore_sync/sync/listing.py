@@ -4,6 +4,8 @@ stopped and a listing that shifted under us is read again.
 After each page is written, a checkpoint records it (`storage/checkpoints.py`; a listing's last
 page needs none), and the job's lease is renewed as it goes. A job delivered again after it was killed loads those checkpoints, takes back
 the keys and counts they hold, and asks Procore for the next page instead of the first.
+A page is written as it streams in; one whose answer breaks off saves no checkpoint, so the job
+is delivered again and reads it again (what it wrote meanwhile is found unchanged).
 
 Procore pages by offset, so a record created or deleted on an earlier page while we read moves
 the later ones: a record can be read twice (harmless) or skipped (not). A listing is taken as
@@ -14,7 +16,8 @@ marks nothing deleted and moves no watermark, so the next run reads that ground 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,20 +102,22 @@ def read(
         if not pages or pages[-1].next_url is not None:
             start = pages[-1].next_url if pages else None
             number = len(pages)
-            for page in procore.listing(path, company_id=company_id, params=params, per_page=per_page,
-                                        start_url=start):
-                number += 1
-                progress.heartbeat()  # before the page's writes: they are the slow part of a page
-                result = writer.write(page.records)
-                checkpoint = PageCheckpoint(
-                    number=number, keys=result.keys, next_url=page.next_url, total=page.total,
-                    counts=result.counts, invalid=result.invalid,
-                    updated_through=_newest_update(page.records),
-                    listing_started_at=(clock.iso(page.served_at or clock.now()) if number == 1 else None),
-                )
-                if page.next_url is not None:  # a last page needs no checkpoint: nothing follows it
-                    progress.save(listing, checkpoint)
-                pages.append(checkpoint)
+            # closing: a page that fails while it streams closes its answer at once
+            with closing(procore.listing(path, company_id=company_id, params=params, per_page=per_page,
+                                         start_url=start)) as listed:
+                for page in listed:
+                    number += 1
+                    progress.heartbeat()  # before the page's writes: they are the slow part of a page
+                    newest = _NewestUpdate()
+                    result = writer.write(newest.watch(page.records))
+                    checkpoint = PageCheckpoint(
+                        number=number, keys=result.keys, next_url=page.next_url, total=page.total,
+                        counts=result.counts, invalid=result.invalid, updated_through=newest.iso(),
+                        listing_started_at=(clock.iso(page.served_at or clock.now()) if number == 1 else None),
+                    )
+                    if page.next_url is not None:  # a last page needs no checkpoint: nothing follows it
+                        progress.save(listing, checkpoint)
+                    pages.append(checkpoint)
         if _settled(pages):
             return Outcome(True, _updated_through(pages), reads)
         if reads >= MAX_READS:
@@ -135,18 +140,31 @@ def _settled(pages: list[PageCheckpoint]) -> bool:
     return len(seen) + unkeyed == totals.pop()
 
 
-def _newest_update(records: list[Any]) -> str | None:
-    newest: float | None = None
-    for record in records:
+class _NewestUpdate:
+    """The newest `updated_at` among the records that pass through `watch()`: a page's records
+    are a stream that only the writer reads, so the newest is noted on their way to it."""
+
+    def __init__(self) -> None:
+        self._newest: float | None = None
+
+    def watch(self, records: Iterable[Any]) -> Iterator[Any]:
+        for record in records:
+            self._note(record)
+            yield record
+
+    def _note(self, record: Any) -> None:
         updated = record.get("updated_at") if isinstance(record, dict) else None
         if not isinstance(updated, str):
-            continue
+            return
         try:
             moment = clock.parse_iso(updated)
         except ValueError:
-            continue  # reported by validation
-        newest = moment if newest is None or moment > newest else newest
-    return None if newest is None else clock.iso(newest)
+            return  # reported by validation
+        if self._newest is None or moment > self._newest:
+            self._newest = moment
+
+    def iso(self) -> str | None:
+        return None if self._newest is None else clock.iso(self._newest)
 
 
 def _updated_through(pages: list[PageCheckpoint]) -> str | None:
