@@ -212,25 +212,38 @@ def _records(response: requests.Response) -> Iterator[Any]:
     written as they came (writes are idempotent), while the page's checkpoint is never saved,
     so the job is redelivered to read the page again. The parser's own message is not passed
     on: it quotes the body, and bid amounts are commercially sensitive."""
-    parsed = ijson.sendable_list()
-    parser = ijson.items_coro(parsed, "item", use_float=False)
-    opened = False
+    chunks = response.iter_content(CHUNK_BYTES)
     try:
-        for chunk in response.iter_content(CHUNK_BYTES):
-            if not opened and (head := chunk.lstrip(JSON_SPACE)):
-                if not head.startswith(b"["):  # anything but an array would parse to no items
-                    raise ProcoreError("expected a list", status=response.status_code)
-                opened = True
-            parser.send(chunk)
-            yield from parsed
-            del parsed[:]
-        parser.close()
+        head = b""
+        for chunk in chunks:
+            if head := chunk.lstrip(JSON_SPACE):
+                break
+        if head and not head.startswith(b"["):  # anything but an array would parse to no items
+            raise ProcoreError("expected a list", status=response.status_code)
+        yield from ijson.items(_Body(head, chunks), "item", use_float=False, buf_size=CHUNK_BYTES)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         reason = type(exc).__name__
         raise ProcoreUnavailableError(f"the connection broke while a page was read ({reason})") from None
     except ijson.JSONError:
         raise ProcoreUnavailableError("a page's answer ended early or is not valid JSON") from None
-    yield from parsed
+
+
+class _Body:
+    """An answer's chunks as the file ijson reads (its file reader parses some 2.5 times faster
+    than feeding it chunk by chunk): the chunk already looked at first, then the rest."""
+
+    def __init__(self, head: bytes, chunks: Iterator[bytes]) -> None:
+        self._head: bytes | None = head
+        self._chunks = chunks
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""  # ijson asks for nothing first, to learn that the file gives bytes
+        if self._head is not None:
+            head, self._head = self._head, None
+            if head:
+                return head
+        return next(self._chunks, b"")
 
 
 def _int_header(response: requests.Response, name: str) -> int | None:
