@@ -11,8 +11,7 @@ import responses
 from procore_sync.procore.client import ProcoreClient
 from procore_sync.procore.errors import ProcoreUnavailableError
 from procore_sync.sync import listing
-from procore_sync.storage.records import BatchedRecords
-from procore_sync.sync.writer import EntityWriter, content_hash
+from procore_sync.sync.writer import EntityWriter
 
 from .test_procore_streaming import API, Tokens, Wire
 
@@ -35,23 +34,15 @@ class Records:
         for item in items:
             self.puts.append(item["sk"])
             self.stored[item["sk"]] = (item["content_hash"], False)
-        self.requests = getattr(self, "requests", 0) + 1
         return len(items)
-
-    def flush(self):
-        return None
 
 
 class Checkpoints:
-    def __init__(self, records: Records | None = None) -> None:
+    def __init__(self) -> None:
         self.saved: dict[int, object] = {}
-        self.written_at_save: dict[int, int] = {}  # records in the table when each was saved
-        self._records = records
 
     def save(self, user_id, run_id, job_id, name, page):
         self.saved[page.number] = page
-        if self._records is not None:
-            self.written_at_save[page.number] = len(self._records.puts)
 
     def load(self, user_id, run_id, job_id, name):
         return [self.saved[n] for n in sorted(self.saved)]
@@ -130,34 +121,3 @@ def test_the_newest_update_is_taken_from_the_stream_the_writer_reads():
     assert outcome.settled and outcome.reads == 1
     assert outcome.updated_through == "2024-01-05T00:00:00Z"
     assert writer.counts["created"] == TOTAL
-
-
-@responses.activate
-def test_a_jobs_batches_run_on_across_pages_yet_each_checkpoint_follows_its_pages_writes():
-    # GIVEN three pages of 50 projects, written through the job's batched records
-    # (5 of page 1 stored already, so that no page's changes fill whole batches)
-    serve(cut_page=None)
-    table = Records()
-    table.stored = {f"project#{i}": (content_hash(project(i)), False) for i in range(1, 6)}
-    checkpoints = Checkpoints(table)
-    batched = BatchedRecords(table)
-
-    # WHEN the job reads the listing, then flushes what waits as a job does once its listings are read
-    outcome, _ = read(batched, checkpoints, resumable=False)
-    batched.flush()
-
-    # THEN each checkpoint was saved once its page was in the table, and every record landed once
-    assert outcome.settled
-    assert checkpoints.written_at_save == {1: 45, 2: 95}
-    assert sorted(table.puts, key=lambda sk: int(sk.split("#")[1])) == [f"project#{i}" for i in range(6, 151)]
-
-
-def test_batched_records_send_full_batches_and_carry_a_short_tail_into_the_next_listing():
-    table = Records()
-    batched = BatchedRecords(table)
-    items = [{"sk": f"bid#{i}", "content_hash": "h"} for i in range(30)]
-    batched.put_many(items[:10])  # a listing of 10, then one of 20
-    batched.put_many(items[10:])
-    assert table.requests == 1 and len(table.puts) == 25  # one full batch; 5 wait
-    batched.flush()
-    assert table.requests == 2 and len(table.puts) == 30

@@ -4,6 +4,8 @@ breaks off is a retryable error that quotes nothing of the body, and every answe
 import io
 import json
 import re
+import subprocess
+import sys
 from decimal import Decimal
 
 import pytest
@@ -124,7 +126,7 @@ def test_a_connection_reset_mid_page_is_a_retryable_error_after_the_records_that
     # THEN the records before the cut came, then an error the job retries, naming the cause
     assert 0 < len(seen) < 500 and seen == list(range(len(seen)))
     assert caught.value.retryable and "broke while a page was read" in caught.value.message
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None and caught.value.__context__ is None  # nothing that quotes the body
     listing.close()
     assert answers[0].raw.closed
 
@@ -143,7 +145,7 @@ def test_a_page_that_ends_early_or_is_not_json_is_retryable_and_quotes_nothing(b
         list(page.records)
     assert caught.value.retryable
     assert "125000" not in str(caught.value) and "bid" not in str(caught.value)
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None and caught.value.__context__ is None  # nothing that quotes the body
 
 
 @pytest.mark.parametrize("body", [b' {"errors": ["not a list"]}', b"null", b'"text"'])
@@ -178,3 +180,35 @@ def test_closing_a_listing_partway_closes_the_open_answer():
     next(iter(next(pages).records))
     pages.close()
     assert answers[0].raw.closed and len(responses.calls) == 1
+
+
+@pytest.mark.parametrize("body", [
+    b'[{"id": 1, "bid": ' + b"9" * 5000 + b"}]",  # longer than Python makes an integer of
+    b'[{"id": 1, "bid": 1' + b"9" * 20_000 + b"}]",  # a number cut across chunks
+    b"[" + b"[" * 30_000 + b"]" * 30_000 + b"]",  # nested thousands deep
+], ids=["long-integer", "integer-across-chunks", "deep-nesting"])
+def test_a_page_ijson_would_not_survive_is_a_clear_error_and_the_process_lives(body, tmp_path):
+    # ijson's C parser crashes the process on an over-long integer, and its memory grows as the
+    # square of the nesting depth: run the listing in a child process, so a crash fails the test
+    # instead of killing the test run
+    (tmp_path / "body").write_bytes(body)
+    script = f"""
+import re, responses, sys
+sys.path[:0] = {sys.path!r}
+from procore_sync.procore.client import ProcoreClient
+from procore_sync.procore.errors import ProcoreError
+from tests.unit.test_procore_streaming import API, Tokens
+with responses.RequestsMock() as mock:
+    mock.add(responses.GET, re.compile(API + "/.*"), status=200, content_type="application/json",
+             body=open({str(tmp_path / "body")!r}, "rb").read())
+    client = ProcoreClient(api_url=API, tokens=Tokens(), sleep=lambda s: None)
+    try:
+        for page in client.listing("/rest/v1.0/vendors", company_id=1):
+            list(page.records)
+    except ProcoreError as exc:
+        print(type(exc).__name__, exc.retryable, exc)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, f"the listing's process died ({done.returncode}): {done.stderr[-500:]}"
+    assert done.stdout.startswith("ProcoreError False 200: a page's answer"), done.stdout
+    assert "999" not in done.stdout

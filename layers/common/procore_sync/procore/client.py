@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -211,8 +212,10 @@ def _records(response: requests.Response) -> Iterator[Any]:
     wrong, raises `ProcoreUnavailableError`: it is retryable, and the records already read were
     written as they came (writes are idempotent), while the page's checkpoint is never saved,
     so the job is redelivered to read the page again. The parser's own message is not passed
-    on: it quotes the body, and bid amounts are commercially sensitive."""
+    on, not even as the new error's context: it quotes the body, and bid amounts are
+    commercially sensitive."""
     chunks = response.iter_content(CHUNK_BYTES)
+    broke: str | None = None
     try:
         head = b""
         for chunk in chunks:
@@ -220,30 +223,62 @@ def _records(response: requests.Response) -> Iterator[Any]:
                 break
         if head and not head.startswith(b"["):  # anything but an array would parse to no items
             raise ProcoreError("expected a list", status=response.status_code)
-        yield from ijson.items(_Body(head, chunks), "item", use_float=False, buf_size=CHUNK_BYTES)
+        yield from ijson.items(_Body(head, chunks, status=response.status_code), "item", use_float=False,
+                               buf_size=CHUNK_BYTES)
     except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-        reason = type(exc).__name__
-        raise ProcoreUnavailableError(f"the connection broke while a page was read ({reason})") from None
+        broke = f"the connection broke while a page was read ({type(exc).__name__})"
     except ijson.JSONError:
-        raise ProcoreUnavailableError("a page's answer ended early or is not valid JSON") from None
+        broke = "a page's answer ended early or is not valid JSON"
+    if broke is not None:  # raised here, outside the handler, so it carries no context
+        raise ProcoreUnavailableError(broke)
+
+
+MAX_DIGITS = 4300  # Python's own limit on an integer's digits; ijson's C parser crashes past it
+MAX_OPEN_BRACKETS = 2000  # records nest a few levels deep; ijson's memory grows as the square of it
 
 
 class _Body:
     """An answer's chunks as the file ijson reads (its file reader parses some 2.5 times faster
-    than feeding it chunk by chunk): the chunk already looked at first, then the rest."""
+    than feeding it chunk by chunk): the chunk already looked at first, then the rest.
 
-    def __init__(self, head: bytes, chunks: Iterator[bytes]) -> None:
+    Each chunk is checked first for what ijson's C parser does not survive, which only a broken
+    or hostile answer holds: a run of digits longer than Python turns into an integer (the
+    parser crashes the process) and brackets opened thousands deep (its memory grows as the
+    square of the depth). Either is a `ProcoreError` that is not retried. The bracket count does
+    not skip strings, so a record's text would need a thousand unmatched brackets to trip it."""
+
+    def __init__(self, head: bytes, chunks: Iterator[bytes], *, status: int) -> None:
         self._head: bytes | None = head
         self._chunks = chunks
+        self._status = status
+        self._digits = 0  # digits at the end of what was read so far
+        self._open = 0  # brackets opened and not yet closed
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:
             return b""  # ijson asks for nothing first, to learn that the file gives bytes
         if self._head is not None:
-            head, self._head = self._head, None
-            if head:
-                return head
-        return next(self._chunks, b"")
+            chunk, self._head = self._head, None
+            if not chunk:
+                chunk = next(self._chunks, b"")
+        else:
+            chunk = next(self._chunks, b"")
+        self._check(chunk)
+        return chunk
+
+    def _check(self, chunk: bytes) -> None:
+        leading = len(chunk) - len(chunk.lstrip(_DIGIT_BYTES))
+        if self._digits + leading > MAX_DIGITS or _LONG_NUMBER.search(chunk):
+            raise ProcoreError("a page's answer holds a number longer than any record's", status=self._status)
+        trailing = len(chunk) - len(chunk.rstrip(_DIGIT_BYTES))
+        self._digits = self._digits + trailing if trailing == len(chunk) else trailing
+        self._open += chunk.count(b"[") + chunk.count(b"{") - chunk.count(b"]") - chunk.count(b"}")
+        if self._open > MAX_OPEN_BRACKETS:
+            raise ProcoreError("a page's answer nests deeper than any record's", status=self._status)
+
+
+_DIGIT_BYTES = b"0123456789"
+_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
 
 
 def _int_header(response: requests.Response, name: str) -> int | None:

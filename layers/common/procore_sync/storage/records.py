@@ -22,15 +22,9 @@ def partition(user_id: str, company_id: int | str) -> str:
     return f"user#{user_id}#company#{company_id}"
 
 
-BATCH = 25  # items in one BatchWriteItem, DynamoDB's most
-
-
 class RecordRepository:
     def __init__(self, table_name: str) -> None:
         self._table = aws.table(table_name)
-
-    def flush(self) -> None:
-        """Nothing waits here: every put is written at once (see `BatchedRecords`)."""
 
     def _query(self, pk: str, prefix: str, **extra: Any) -> Iterator[dict[str, Any]]:
         condition = Key("pk").eq(pk)
@@ -108,37 +102,3 @@ class RecordRepository:
             1 for item in self._query(pk, prefix, ProjectionExpression="sk, deleted_at")
             if include_deleted or "deleted_at" not in item
         )
-
-
-class BatchedRecords:
-    """The records table as one sync job writes to it: puts wait until a full batch of 25 is due,
-    across the job's pages and listings, so that a page does not end in a short BatchWriteItem
-    of its own. What waits is written by `flush()`, which the job calls before it saves a
-    checkpoint (a checkpoint says its page is written) and once its listings are read, and
-    before any record is marked deleted. A job that stops with puts waiting loses nothing: they
-    came after its last checkpoint, so its next delivery (or, for a job that ended, the next
-    run) reads them again."""
-
-    def __init__(self, records: RecordRepository) -> None:
-        self._records = records
-        self._waiting: list[dict[str, Any]] = []
-
-    def fingerprints(self, pk: str, prefix: str) -> dict[str, tuple[str, bool]]:
-        return self._records.fingerprints(pk, prefix)
-
-    def put_many(self, items: Iterable[dict[str, Any]]) -> int:
-        self._waiting.extend(items)
-        written = 0
-        while len(self._waiting) >= BATCH:
-            batch, self._waiting = self._waiting[:BATCH], self._waiting[BATCH:]
-            written += self._records.put_many(batch)
-        return written
-
-    def flush(self) -> None:
-        if self._waiting:
-            waiting, self._waiting = self._waiting, []
-            self._records.put_many(waiting)
-
-    def mark_deleted(self, pk: str, sks: Iterable[str], deleted_at: str) -> int:
-        self.flush()
-        return self._records.mark_deleted(pk, sks, deleted_at)

@@ -116,7 +116,6 @@ def read(
                         listing_started_at=(clock.iso(page.served_at or clock.now()) if number == 1 else None),
                     )
                     if page.next_url is not None:  # a last page needs no checkpoint: nothing follows it
-                        writer.flush()  # a checkpoint says its page is written
                         progress.save(listing, checkpoint)
                     pages.append(checkpoint)
         if _settled(pages):

@@ -29,7 +29,7 @@ from ..procore.errors import (
     ProcoreUnauthorizedError,
 )
 from ..storage.connections import CONNECTED, REAUTHORIZATION_REQUIRED
-from ..storage.records import BatchedRecords, partition
+from ..storage.records import partition
 from ..storage.sync_state import CANCELLED, FAILED, SKIPPED, SUCCEEDED
 from . import incremental, install_backoff
 from . import listing as listing_reader
@@ -304,18 +304,16 @@ def _sync_company(
         return listing_reader.read(procore, writer, progress, listing=listing, path=path, company_id=company,
                                    params=params, per_page=per_page, log=log)
 
-    records = BatchedRecords(services.records)  # one batch runs on from a listing into the next
-    projects = EntityWriter(records, pk=pk, prefix="project#", entity="project", guard=guard,
+    projects = EntityWriter(services.records, pk=pk, prefix="project#", entity="project", guard=guard,
                             key=lambda p: (f"project#{p['id']}", {"project_id": p["id"]}))
     listed_projects = read(projects, "projects", "/rest/v1.1/projects", project_params, PROJECTS_PER_PAGE)
 
-    vendors = EntityWriter(records, pk=pk, prefix="vendor#", entity="vendor", guard=guard,
+    vendors = EntityWriter(services.records, pk=pk, prefix="vendor#", entity="vendor", guard=guard,
                            key=lambda v: (f"vendor#{v['id']}", {}))
     listed_vendors = read(vendors, "vendors", "/rest/v1.0/vendors", vendor_params, PER_PAGE)
     # no change filter here: the inactive list is always read whole (it is short)
     listed_inactive = read(vendors, "inactive_vendors", f"/rest/v1.0/companies/{company}/vendors/inactive",
                            None, PER_PAGE)
-    records.flush()
 
     if full and listed_vendors.settled and listed_inactive.settled:  # only a complete listing may say
         vendors.finish()                                              # that a record is gone
@@ -368,11 +366,10 @@ def sync_project_listings(
     is stored and, once settled, what it no longer holds marked deleted."""
     pk = partition(user_id, company_id)
     project = project_id
-    records = BatchedRecords(services.records)  # one batch runs on from the bid packages into the bids
-    packages = EntityWriter(records, pk=pk, prefix=f"bid_package#{project}#", entity="bid_package",
+    packages = EntityWriter(services.records, pk=pk, prefix=f"bid_package#{project}#", entity="bid_package",
                             guard=guard, key=lambda p: (f"bid_package#{project}#{p['id']}",
                                                         {"project_id": project, "bid_package_id": p["id"]}))
-    bids = EntityWriter(records, pk=pk, prefix=f"bid#{project}#", entity="bid", guard=guard,
+    bids = EntityWriter(services.records, pk=pk, prefix=f"bid#{project}#", entity="bid", guard=guard,
                         key=lambda b: (f"bid#{project}#{b['bid_package_id']}#{b['id']}",
                                        {"project_id": project, "bid_package_id": b["bid_package_id"]}))
     listed_packages = listing_reader.read(
@@ -383,7 +380,6 @@ def sync_project_listings(
     listed_bids = listing_reader.read(
         procore, bids, progress, listing="bids", path=f"/rest/v1.0/projects/{project}/bids",
         company_id=company_id, params=None, per_page=PER_PAGE, log=log)
-    records.flush()
     if listed_packages.settled:
         packages.finish()
     if listed_bids.settled:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import clock
-from ..storage.records import BatchedRecords, RecordRepository
+from ..storage.records import RecordRepository
 from . import models
 
 KeyOf = Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]
@@ -57,7 +57,7 @@ class EntityWriter:
     """Writes one entity's listings under one key prefix, counting what happened."""
 
     def __init__(
-        self, records: RecordRepository | BatchedRecords, *, pk: str, prefix: str, entity: str, key: KeyOf,
+        self, records: RecordRepository, *, pk: str, prefix: str, entity: str, key: KeyOf,
         guard: Callable[[], None] | None = None,
     ) -> None:
         """`key` gives a valid record's sort key and extra attributes (such as project_id);
@@ -136,10 +136,6 @@ class EntityWriter:
         for item in items:  # a listing read again (it shifted) finds these unchanged
             self._hashes[item["sk"]] = _compact(item["content_hash"])
             self._deleted.discard(item["sk"])
-
-    def flush(self) -> None:
-        """Write whatever the records table holds back (see `BatchedRecords`)."""
-        self._records.flush()
 
     def _invalid(self, record: Any, problem: str, result: PageResult) -> None:
         """Report the record and keep our copy of it, which the listing still shows exists."""
