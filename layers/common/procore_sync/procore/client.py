@@ -235,6 +235,8 @@ def _records(response: requests.Response) -> Iterator[Any]:
 
 MAX_DIGITS = 4300  # Python's own limit on an integer's digits; ijson's C parser crashes past it
 MAX_OPEN_BRACKETS = 2000  # records nest a few levels deep; ijson's memory grows as the square of it
+_DIGIT_BYTES = b"0123456789"
+_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
 
 
 class _Body:
@@ -245,7 +247,7 @@ class _Body:
     or hostile answer holds: a run of digits longer than Python turns into an integer (the
     parser crashes the process) and brackets opened thousands deep (its memory grows as the
     square of the depth). Either is a `ProcoreError` that is not retried. The bracket count does
-    not skip strings, so a record's text would need a thousand unmatched brackets to trip it."""
+    not skip strings, so a record's text would need two thousand unmatched brackets to trip it."""
 
     def __init__(self, head: bytes, chunks: Iterator[bytes], *, status: int) -> None:
         self._head: bytes | None = head
@@ -257,11 +259,8 @@ class _Body:
     def read(self, size: int = -1) -> bytes:
         if size == 0:
             return b""  # ijson asks for nothing first, to learn that the file gives bytes
-        if self._head is not None:
-            chunk, self._head = self._head, None
-            if not chunk:
-                chunk = next(self._chunks, b"")
-        else:
+        chunk, self._head = self._head, None  # the chunk already looked at, once
+        if not chunk:
             chunk = next(self._chunks, b"")
         self._check(chunk)
         return chunk
@@ -275,10 +274,6 @@ class _Body:
         self._open += chunk.count(b"[") + chunk.count(b"{") - chunk.count(b"]") - chunk.count(b"}")
         if self._open > MAX_OPEN_BRACKETS:
             raise ProcoreError("a page's answer nests deeper than any record's", status=self._status)
-
-
-_DIGIT_BYTES = b"0123456789"
-_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
 
 
 def _int_header(response: requests.Response, name: str) -> int | None:
