@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -116,13 +117,23 @@ def test_without_the_settle_check_churn_marks_present_records_deleted(chaos_stac
 
 
 def test_without_the_lease_duplicate_deliveries_write_twice(chaos_stack):
+    """Two deliveries of one job overlap only if the copy arrives before the first has written,
+    which a quick job makes rare; so each delivery that begins waits (up to 3 s) for its twin."""
     def off(mp):
         from procore_sync.storage.sync_state import Begin, SyncStateRepository
 
         begin_job = SyncStateRepository.begin_job
+        twins: dict[str, threading.Barrier] = {}
+        lock = threading.Lock()
 
-        def begin_ignoring_the_lease(self, *args, **kwargs):
-            begun = begin_job(self, *args, **kwargs)
+        def begin_ignoring_the_lease(self, user_id, run_id, job_id, **kwargs):
+            begun = begin_job(self, user_id, run_id, job_id, **kwargs)
+            if begun.outcome == "finished":
+                return begun
+            with lock:
+                twin = twins.setdefault(f"{run_id}#{job_id}", threading.Barrier(2, timeout=3))
+            with contextlib.suppress(threading.BrokenBarrierError):
+                twin.wait()
             return Begin("started") if begun.outcome == "busy" else begun
 
         mp.setattr(SyncStateRepository, "begin_job", begin_ignoring_the_lease)
