@@ -11,9 +11,9 @@ CPU-bound, so on a dedicated core (as a Lambda has) its CPU time is its wall tim
 machine the wall clock also counts whatever else ran, so it is recorded but not judged.
 Bytecode is cached in a private directory, warmed by one untimed import of each, so both
 sides are measured with compiled modules (as the runtime's own boto3 is). Three more runs per
-function with `-X importtime` say which packages the time goes to (the median per package), and
-the read-only functions are timed once more as lazy imports in `procore_sync.services` would
-leave them (see LEAN_BODY).
+function with `-X importtime` say which packages the time goes to (the median per package).
+The child also counts the garbage collections that ran during the import, per generation: a full
+collection scans every object loaded so far, so where it falls can weigh as much as a package.
 """
 
 from __future__ import annotations
@@ -34,23 +34,11 @@ from .figures import Figure, Goal
 
 Log = Callable[[str], None]
 READ_FUNCTIONS = ("ReadsFunction",)  # the read routes: held to the tighter goal
-_TIMER = ("import time\nc, w = time.process_time(), time.perf_counter()\n{body}\n"
-          "print(time.process_time() - c, time.perf_counter() - w)\n")
+_TIMER = ("import gc, time\nbefore = [g['collections'] for g in gc.get_stats()]\n"
+          "c, w = time.process_time(), time.perf_counter()\n{body}\n"
+          "cpu, wall = time.process_time() - c, time.perf_counter() - w\n"
+          "print(cpu, wall, *(g['collections'] - n for g, n in zip(gc.get_stats(), before)))\n")
 BOUND_BODY = "import boto3\nboto3.client('dynamodb')"
-# The read-only functions import `procore_sync.services`, which imports the token cipher, the
-# Procore client and OAuth at module level, though their requests never use them. Their handler
-# is also timed with that module replaced by a stub (and the repositories it would build for
-# them imported instead): what lazy imports in `services` would leave of their cold start.
-LEAN_FUNCTIONS = ("ReadsFunction", "StatusFunction")
-LEAN_BODY = (
-    "import sys, types\n"
-    "stub = types.ModuleType('procore_sync.services')\n"
-    "stub.get_services = lambda: None\n"
-    "sys.modules['procore_sync.services'] = stub\n"
-    "import procore_sync.config, procore_sync.storage.connections, procore_sync.storage.records\n"
-    "import procore_sync.storage.sync_state\n"
-    "import {module}"
-)
 ATTRIBUTION_RUNS = 3
 
 
@@ -93,6 +81,7 @@ def _base_env(cache: str) -> dict[str, str]:
 class Timed:
     cpu: float  # the child's CPU seconds for the import: what the figure is made of
     wall: float
+    collections: tuple[int, ...]  # garbage collections during the import, per generation
     trace: str  # `-X importtime` output, when asked for
 
 
@@ -102,8 +91,12 @@ def _time(body: str, env: dict[str, str], *, importtime: bool = False) -> Timed:
                           check=False)
     if done.returncode != 0:
         raise RuntimeError(f"import failed: {done.stderr[-2000:]}")
-    cpu, wall = (float(x) for x in done.stdout.strip().splitlines()[-1].split())
-    return Timed(cpu, wall, done.stderr)
+    cpu, wall, *collections = done.stdout.strip().splitlines()[-1].split()
+    return Timed(float(cpu), float(wall), tuple(int(n) for n in collections), done.stderr)
+
+
+def _median_counts(timed: list[Timed]) -> list[int]:
+    return [int(statistics.median_low(counts)) for counts in zip(*(t.collections for t in timed))]
 
 
 def _median_by_package(traces: list[str]) -> Counter[str]:
@@ -139,18 +132,12 @@ def measure(stack: Any, *, runs: int, only: tuple[str, ...] | None, log: Log, at
         _time(BOUND_BODY, bound_env)  # warm the bytecode cache
         for target in chosen:
             _time(f"import {target.module}", env_of(target))
-        leaner = [t for t in chosen if t.logical_id in LEAN_FUNCTIONS]
-        for target in leaner:
-            _time(LEAN_BODY.format(module=target.module), env_of(target))
         bound: list[Timed] = []
         seconds: dict[str, list[Timed]] = {t.logical_id: [] for t in chosen}
-        lean: dict[str, list[float]] = {t.logical_id: [] for t in leaner}
         for _ in range(runs):  # interleaved, so drift in the machine hits every function alike
             bound.append(_time(BOUND_BODY, bound_env))
             for target in chosen:
                 seconds[target.logical_id].append(_time(f"import {target.module}", env_of(target)))
-            for target in leaner:
-                lean[target.logical_id].append(_time(LEAN_BODY.format(module=target.module), env_of(target)).cpu)
 
         def traced(body: str, env: dict[str, str]) -> Counter[str]:
             return _median_by_package([_time(body, env, importtime=True).trace for _ in range(ATTRIBUTION_RUNS)])
@@ -175,8 +162,6 @@ def measure(stack: Any, *, runs: int, only: tuple[str, ...] | None, log: Log, at
                          "bound_wall_ms": [round(b.wall * 1000, 1) for b in bound],
                          "beyond_boto3_ms_by_package": {k: round(v * 1000, 1) for k, v in extra.most_common()
                                                         if v >= 0.0005},
-                         **({"lazy_services_ms": [round(x * 1000, 1) for x in lean[target.logical_id]],
-                             "lazy_services_ratio": round(statistics.median_low(lean[target.logical_id])
-                                                          / statistics.median_low([b.cpu for b in bound]), 2)}
-                            if target.logical_id in lean else {})}))
+                         "collections_by_generation": _median_counts(seconds[target.logical_id]),
+                         "bound_collections_by_generation": _median_counts(bound)}))
         return figures

@@ -101,8 +101,8 @@ def method(results: Results) -> list[str]:
         "`import boto3` plus one `boto3.client('dynamodb')`. "
         "Goal: the read routes (`ReadsFunction`) ≤ 1.5 ×, every other function ≤ 2 ×. Three more imports per "
         "function with `-X importtime` give the packages the extra time goes to (median per package), and the "
-        "read-only functions (reads, status) are timed once more with `procore_sync.services` replaced by a "
-        "stub, to see what lazy imports there would leave.",
+        "child counts the garbage collections that ran during the import, per generation (a full collection "
+        "scans everything loaded so far).",
     ]
 
 
@@ -304,11 +304,10 @@ def _cold_starts(missed: list[Figure], results: Results) -> str:
             line += f"; beyond what boto3 imports (median of three `-X importtime` runs): {top}"
             if unused >= 1:
                 line += f"; {unused:.0f} ms of it in HTTP, OAuth and encryption packages its requests never use"
-        if d.get("lazy_services_ms"):
-            lazy = statistics.median_low(d["lazy_services_ms"])
-            verdict = "within" if d["lazy_services_ratio"] <= f["goal"]["factor"] else "still over"
-            line += (f"; with `procore_sync.services` stubbed out (the handler otherwise as it is) the import "
-                     f"takes {lazy:.0f} ms, {d['lazy_services_ratio']:.2f}× the bound, {verdict} the goal")
+        collections = d.get("collections_by_generation")
+        if collections:
+            line += (f"; the collector ran {collections[-1]} full collection(s) during the import "
+                     f"({sum(collections)} in all)")
         lines.append(line)
     heavy = {}
     for f in missed:
@@ -316,7 +315,8 @@ def _cold_starts(missed: list[Figure], results: Results) -> str:
         heavy = {"powertools": extra.get("aws_lambda_powertools", 0.0), "asyncio": extra.get("asyncio", 0.0),
                  "pydantic": extra.get("pydantic", 0.0) + extra.get("pydantic_core", 0.0)}
     return (
-        "Cold starts: " + "; ".join(lines) + ". Done already: `procore_sync.services` imports the token "
+        "Cold starts: " + "; ".join(lines) + ". Done already: the read routes load with the "
+        "garbage collector paused and freeze what they loaded; `procore_sync.services` imports the token "
         "cipher (`aws_encryption_sdk`, `cryptography`) and the Procore client and OAuth (`requests`, "
         "`authlib`, `ijson`) only in the members that build them, and the read routes do without the "
         "Powertools Tracer (its `aws_xray_sdk` cost some 100 ms; Lambda's active tracing still records "
