@@ -3,25 +3,30 @@
 Each answers `{"items": [...], "next_cursor": ...}` for the caller only; `limit` is bounded,
 `cursor` is opaque, `include_deleted=true` adds records Procore no longer shows.
 
-The screens wait on this function's cold start, so the collector is paused while the module
-loads and what it loaded is frozen at the end (docs/design.md, "Cold starts").
+The screens wait on this function's cold start, so its imports run with the collector paused
+and what they loaded is frozen (docs/design.md, "Cold starts").
 """
 
 import gc
 
 collecting = gc.isenabled()
 gc.disable()
+try:
+    from typing import Annotated
 
-from typing import Annotated  # noqa: E402
+    from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+    from aws_lambda_powertools.logging import correlation_paths
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query  # noqa: E402
-from aws_lambda_powertools.logging import correlation_paths  # noqa: E402
+    from procore_sync import reads
+    from procore_sync.cursor import CursorError
+    from procore_sync.http import caller_user_id, error_response, make_resolver, responses
+    from procore_sync.observability import logger
+    from procore_sync.services import get_services
 
-from procore_sync import reads  # noqa: E402
-from procore_sync.cursor import CursorError  # noqa: E402
-from procore_sync.http import caller_user_id, error_response, make_resolver, responses  # noqa: E402
-from procore_sync.observability import logger  # noqa: E402
-from procore_sync.services import get_services  # noqa: E402
+    gc.freeze()  # loaded for the container's life: no collection scans it again
+finally:
+    if collecting:
+        gc.enable()  # also when an import failed
 
 app = make_resolver(enable_validation=True)
 PAGE = responses(200, 400, 401, 404, 422, ok="`{items: [...], next_cursor}`: Procore records with `synced_at`")
@@ -76,8 +81,3 @@ def list_vendors(company_id: Id, limit: Limit = 50, cursor: Cursor = None,
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event, context):
     return app.resolve(event, context)
-
-
-gc.freeze()  # what loading allocated lives as long as the container: no collection scans it again
-if collecting:
-    gc.enable()
